@@ -1,0 +1,2 @@
+# cli: the aelab command
+src_aelab_SOURCES += src/cli/main.c

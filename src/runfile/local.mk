@@ -1,0 +1,1 @@
+# runfile module sources
