@@ -1,1 +1,2 @@
 # core tests
+tests_unit_SOURCES += tests/test_tape.c
