@@ -126,10 +126,17 @@ ae_node *ae_tape_record(ae_tape *t, const ae_op_def *op, ae_node *const *in, int
             return ae_tape_fail(t, AE_ERR_NOMEM, "%s: out of memory for %zu values", op->name,
                                 value.size);
     }
+    ae_node **inputs = NULL;
+    if (n_in > 0) {
+        inputs = ae_arena_alloc(&t->arena, (size_t)n_in * sizeof *inputs);
+        if (!inputs)
+            return ae_tape_fail(t, AE_ERR_NOMEM, "%s: out of memory for inputs", op->name);
+    }
     ae_node *n = push_node(t);
     if (!n)
         return NULL;
     n->op = op;
+    n->in = inputs;
     n->value = value;
     n->n_in = n_in;
     for (int i = 0; i < n_in; i++) {

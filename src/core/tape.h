@@ -24,7 +24,7 @@
 #include "core/params.h"
 #include "core/tensor.h"
 
-enum { AE_NODE_MAX_IN = 4, AE_NODE_FATTR = 6, AE_NODE_IATTR = 12 };
+enum { AE_NODE_FATTR = 6, AE_NODE_IATTR = 12 };
 
 typedef struct ae_tape ae_tape;
 typedef struct ae_node ae_node;
@@ -42,7 +42,7 @@ struct ae_node {
     const ae_op_def *op; /* NULL for leaves (inputs, parameters) */
     ae_tensor value;
     float *grad;         /* NULL until a gradient reaches the node */
-    ae_node *in[AE_NODE_MAX_IN];
+    ae_node **in;        /* n_in inputs, in the arena (any count: stacks of time steps) */
     int n_in;
     bool requires_grad;
     ae_param *param;     /* set for parameter leaves */
