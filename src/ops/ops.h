@@ -17,6 +17,11 @@
 ae_node *ae_matmul(ae_tape *t, ae_node *a, ae_node *b, bool trans_a, bool trans_b);
 /* x + b with b broadcast: x N×F and b [F], or x N×C×H×W / N×T×F and b [C] resp. [F] (last axis for 3-D). */
 ae_node *ae_bias_add(ae_tape *t, ae_node *x, ae_node *b);
+/* A dense layer in one node (dense.c): y = x·op(W) + b for x N×K, W K×M (M×K with trans_w, as a
+ * tied decoder reads its encoder's kernel), b [M] or NULL. Same values and gradients as
+ * ae_bias_add(ae_matmul(x, W, false, trans_w), b), without the two passes over y that the
+ * separate bias costs: prefer it for dense layers. */
+ae_node *ae_dense(ae_tape *t, ae_node *x, ae_node *w, ae_node *b, bool trans_w);
 
 /* ---- elementwise (elementwise.c): same shapes, inputs may alias (ae_mul(t, x, x)) ---- */
 ae_node *ae_add(ae_tape *t, ae_node *a, ae_node *b);

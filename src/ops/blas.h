@@ -1,0 +1,13 @@
+/* Internal: the BLAS entry point of the ops that call sgemm from outside matmul.c.
+ * (matmul.c keeps an identical static copy; the two should become this one.) */
+#ifndef AELAB_OPS_BLAS_H
+#define AELAB_OPS_BLAS_H
+
+#include <stdbool.h>
+
+/* C[m×n] = op(A)·op(B) + beta·C, row-major, op = transpose when the flag is set; leading
+ * dimensions follow from the shapes. */
+void ae_ops_sgemm(bool ta, bool tb, int m, int n, int k, const float *a, const float *b,
+                  float beta, float *c);
+
+#endif
