@@ -1,0 +1,117 @@
+/* Atomic saves: a child saves a growing run over and over and is killed with
+ * SIGKILL at random moments; the run.h5 left behind must always load and be
+ * internally consistent (every part written by the same save). */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "runfile/runfile.h"
+
+enum { ROW = 512, MAX_EPOCHS = 4000, ROUNDS = 8 };
+
+/* The state after `epochs` epochs: all parts agree on the count. */
+static int build(ae_runfile *rf, int64_t epochs, float *row)
+{
+    int rc = ae_runfile_set_attr_int(rf, "epochs", epochs);
+    if (rc == AE_OK)
+        rc = ae_runfile_append_metric(rf, "main", "train/loss", (double)(epochs - 1));
+    for (int i = 0; i < ROW; i++)
+        row[i] = (float)(epochs - 1);
+    int64_t shape[2] = {epochs, ROW};
+    float *w = malloc((size_t)epochs * ROW * sizeof *w);
+    if (!w)
+        return AE_ERR_NOMEM;
+    for (int64_t e = 0; e < epochs; e++)
+        memcpy(w + e * ROW, row, ROW * sizeof *w);
+    if (rc == AE_OK)
+        rc = ae_runfile_ckpt_put_tensor(rf, "params/W", 2, shape, w);
+    free(w);
+    if (rc == AE_OK)
+        rc = ae_runfile_ckpt_put_int(rf, "step", epochs);
+    if (rc == AE_OK)
+        rc = ae_runfile_ckpt_set_position(rf, "main", epochs);
+    return rc;
+}
+
+/* Child: saves epochs 1, 2, ...; reports the first save on the pipe. */
+static void saver(const char *path, int ready_fd)
+{
+    ae_runfile *rf = ae_runfile_new();
+    float row[ROW];
+    ae_error err;
+    for (int64_t e = 1; e <= MAX_EPOCHS; e++) {
+        if (!rf || build(rf, e, row) != AE_OK || ae_runfile_save(rf, path, &err) != AE_OK)
+            _exit(2);
+        if (e == 1 && write(ready_fd, "x", 1) != 1)
+            _exit(3);
+    }
+    _exit(0);
+}
+
+static void check_consistent(const char *path, int round)
+{
+    ae_runfile *rf = NULL;
+    ae_error err = {0};
+    cr_assert_eq(ae_runfile_load(path, &rf, &err), AE_OK, "round %d: %s", round, err.msg);
+    int64_t epochs = 0, step = 0, pos = 0;
+    cr_assert_eq(ae_runfile_attr_int(rf, "epochs", &epochs), AE_OK);
+    cr_assert_geq(epochs, 1);
+    size_t n = 0;
+    const double *loss = ae_runfile_metric(rf, "main", "train/loss", &n);
+    cr_assert_eq((int64_t)n, epochs, "round %d: metric length %zu vs epochs %lld", round, n,
+                 (long long)epochs);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(loss[i], (double)i);
+    int nd = 0;
+    int64_t shape[4];
+    const float *w = ae_runfile_ckpt_tensor(rf, "params/W", &nd, shape);
+    cr_assert_not_null(w);
+    cr_assert_eq(shape[0], epochs);
+    cr_assert_eq(shape[1], ROW);
+    for (int64_t e = 0; e < epochs; e++)
+        cr_assert_eq(w[e * ROW + ROW - 1], (float)(epochs - 1));
+    cr_assert_eq(ae_runfile_ckpt_int(rf, "step", &step), AE_OK);
+    cr_assert_eq(step, epochs);
+    cr_assert(ae_runfile_ckpt_position(rf, NULL, &pos));
+    cr_assert_eq(pos, epochs);
+    ae_runfile_free(rf);
+}
+
+Test(runfile_atomic, sigkill_never_leaves_a_torn_file, .timeout = 60)
+{
+    char dir[512], path[600];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    unsigned seed = 12345;
+    for (int round = 0; round < ROUNDS; round++) {
+        int fds[2];
+        cr_assert_eq(pipe(fds), 0);
+        fflush(NULL);
+        pid_t pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+            close(fds[0]);
+            saver(path, fds[1]);
+        }
+        close(fds[1]);
+        char c;
+        cr_assert_eq(read(fds[0], &c, 1), 1, "round %d: the child never saved", round);
+        close(fds[0]);
+        /* 1..40 ms into a stream of saves of a file of up to a few MiB */
+        seed = seed * 1103515245u + 12345u;
+        struct timespec ts = {0, (long)(1 + (seed >> 16) % 40) * 1000000L};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int status = 0;
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
+                  "round %d: the saver failed (status %d)", round, status);
+        check_consistent(path, round);
+    }
+}
