@@ -11,3 +11,5 @@ include tests/runfile.mk
 include tests/viz.mk
 include tests/sweep.mk
 include tests/cli.mk
+include tests/conv.mk
+include tests/seq.mk

@@ -1,2 +1,8 @@
 # cli: the aelab command
-src_aelab_SOURCES += src/cli/main.c
+src_aelab_SOURCES += \
+	src/cli/cli.h src/cli/main.c src/cli/common.c \
+	src/cli/progress.h src/cli/progress.c \
+	src/cli/session.h src/cli/session.c \
+	src/cli/run_load.h src/cli/run_load.c \
+	src/cli/cmd_run.c src/cli/cmd_validate.c src/cli/cmd_resume.c \
+	src/cli/cmd_encode.c src/cli/cmd_plot.c

@@ -1,15 +1,56 @@
 #include "config.h"
-#include "aelab.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "aelab.h"
+#include "cli/cli.h"
+
+static const char usage[] =
+    "usage: aelab COMMAND [ARGS]\n"
+    "\n"
+    "  run FILE [--set KEY=VALUE]... [--out DIR | --run-dir DIR] [--quiet] [--threads N]\n"
+    "                          train the experiment FILE; writes results/<name>/<run-id>/run.h5\n"
+    "  validate FILE [--set KEY=VALUE]...\n"
+    "                          check FILE and print the resolved config\n"
+    "  resume RUN [--quiet] [--threads N]\n"
+    "                          continue an interrupted run from its last checkpoint\n"
+    "  encode RUN [--split test|train] [--limit N] [--output FILE]\n"
+    "                          write the codes of a dataset to HDF5\n"
+    "  reconstruct RUN [--split test|train] [--limit N] [--output FILE]\n"
+    "                          write reconstructions of a dataset to HDF5\n"
+    "  plot recon RUN [--n N] [--output FILE.png]\n"
+    "                          test images above their reconstructions, as a PNG grid\n"
+    "  --version, --help\n"
+    "\n"
+    "RUN is a run directory or its run.h5. Exit status: 0 ok, 1 runtime failure, 2 bad usage\n"
+    "or config. Documentation: docs/ in the source tree.\n";
+
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        printf("aelab %s\n", aelab_version());
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("aelab %s (%s)\n", aelab_version(), AELAB_GIT_COMMIT);
         return 0;
     }
-    fprintf(stderr, "usage: aelab COMMAND ...\n");
-    return 2;
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "help") || !strcmp(cmd, "-h")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc, argv);
+    if (!strcmp(cmd, "validate"))
+        return cmd_validate(argc, argv);
+    if (!strcmp(cmd, "resume"))
+        return cmd_resume(argc, argv);
+    if (!strcmp(cmd, "encode") || !strcmp(cmd, "reconstruct"))
+        return cmd_encode(argc, argv);
+    if (!strcmp(cmd, "plot"))
+        return cmd_plot(argc, argv);
+    fprintf(stderr, "aelab: unknown command '%s'\n\n%s", cmd, usage);
+    return EXIT_USAGE;
 }

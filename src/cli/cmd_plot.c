@@ -1,0 +1,67 @@
+/* aelab plot recon RUN: test images above their reconstructions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/run_load.h"
+#include "train/datasets.h"
+#include "train/pictures.h"
+
+static const char usage[] = "usage: aelab plot recon RUN [--n N] [--output FILE.png]\n";
+
+int cmd_plot(int argc, char **argv)
+{
+    if (argc < 4 || strcmp(argv[2], "recon")) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *run = NULL, *output = NULL;
+    int n = 10;
+    for (int i = 3; i < argc; i++) {
+        if (!strcmp(argv[i], "--n") && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 100) {
+                fprintf(stderr, "aelab: --n: expected 1 to 100, got '%s'\n", argv[i]);
+                return EXIT_USAGE;
+            }
+            n = (int)v;
+        } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
+            output = argv[++i];
+        } else if (argv[i][0] != '-' && !run) {
+            run = argv[i];
+        } else {
+            fprintf(stderr, "aelab: unexpected argument '%s'\n%s", argv[i], usage);
+            return EXIT_USAGE;
+        }
+    }
+    if (!run) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    cli_run r;
+    int status = EXIT_RUNTIME;
+    ae_dataset test = {0};
+    ae_error err = {0};
+    if (!cli_run_open(run, true, &r))
+        goto done;
+    if (ae_experiment_split(&r.exp, "test", (size_t)n, &test, &err) != AE_OK) {
+        fprintf(stderr, "aelab: %s\n", err.msg);
+        goto done;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s", output ? output : "");
+    if (!output)
+        snprintf(path, sizeof path, "%s/recon.png", r.dir);
+    if (ae_recon_png(&r.model, &r.exp, &test, n, path, &err) != AE_OK) {
+        fprintf(stderr, "aelab: %s\n", err.msg);
+        goto done;
+    }
+    printf("%s\n", path);
+    status = 0;
+done:
+    ae_dataset_free(&test);
+    cli_run_close(&r);
+    return status;
+}

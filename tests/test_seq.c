@@ -1,0 +1,73 @@
+/* Sequence ops: values and finite-difference gradients. */
+#include <criterion/criterion.h>
+
+#include "gradcheck.h"
+#include "ops/ops.h"
+#include "ops/seq.h"
+
+static ae_tensor tensor3(float *data, int a, int b, int c)
+{
+    ae_tensor t = {0};
+    ae_tensor_set_shape(&t, 3, (int[]){a, b, c});
+    t.data = data;
+    return t;
+}
+
+Test(seq, slice_values_middle_axis)
+{
+    float d[24];
+    for (int i = 0; i < 24; i++)
+        d[i] = (float)i;
+    ae_tensor x = tensor3(d, 2, 3, 4);
+    ae_tape t;
+    ae_tape_init(&t);
+    ae_node *s = ae_slice(&t, ae_tape_input(&t, &x), 1, 1, 2);
+    cr_assert_not_null(s);
+    cr_assert_eq(s->value.shape[1], 2);
+    /* sample 1, rows 1..2 of 3: elements 16..23 */
+    cr_assert_float_eq(s->value.data[8], 16.0f, 0);
+    cr_assert_float_eq(s->value.data[15], 23.0f, 0);
+    cr_assert_null(ae_slice(&t, s, 1, 1, 2), "out of range slice must fail");
+    ae_tape_free(&t);
+}
+
+static ae_node *build_slices(ae_tape *t, ae_node **v, void *ctx)
+{
+    /* gates of one product, recombined: every element flows through one slice */
+    ae_node *a = ae_slice(t, v[0], 1, 0, 2), *b = ae_slice(t, v[0], 1, 2, 2);
+    return ae_mul(t, a, b);
+}
+
+static ae_node *build_steps(ae_tape *t, ae_node **v, void *ctx)
+{
+    ae_node *steps[3];
+    for (int s = 0; s < 3; s++)
+        steps[s] = ae_scale(t, ae_time_step(t, v[0], 2 - s), (float)(s + 1));
+    return ae_stack_steps(t, steps, 3);
+}
+
+static ae_node *build_repeat(ae_tape *t, ae_node **v, void *ctx)
+{
+    return ae_mul(t, ae_repeat(t, v[0], 4), v[1]);
+}
+
+Test(seq, gradients)
+{
+    float a[2 * 4], s[2 * 3 * 5], r[3 * 2], q[3 * 4 * 2];
+    ae_tensor va = {0};
+    ae_tensor_set_shape(&va, 2, (int[]){2, 4});
+    va.data = a;
+    ae_tensor vs = tensor3(s, 2, 3, 5), vq = tensor3(q, 3, 4, 2);
+    ae_tensor vr = {0};
+    ae_tensor_set_shape(&vr, 2, (int[]){3, 2});
+    vr.data = r;
+    gc_fill_uniform(&va, -1, 1, 1);
+    gc_fill_uniform(&vs, -1, 1, 2);
+    gc_fill_uniform(&vr, -1, 1, 3);
+    gc_fill_uniform(&vq, -1, 1, 4);
+    /* 1e-3 with h = 1e-2: these ops are (bi)linear, so only float rounding remains. */
+    gc_assert(gc_check(&va, 1, NULL, build_slices, NULL, 1e-2f), 1e-3, "slice");
+    gc_assert(gc_check(&vs, 1, NULL, build_steps, NULL, 1e-2f), 1e-3, "time_step + stack");
+    ae_tensor vars[2] = {vr, vq};
+    gc_assert(gc_check(vars, 2, NULL, build_repeat, NULL, 1e-2f), 1e-3, "repeat");
+}
