@@ -25,6 +25,8 @@ void ae_experiment_free(ae_experiment *e)
     }
     free(e->model.layers);
     free(e->data.dataset);
+    free(e->data.h5_path);
+    free(e->data.h5_dataset);
     free(e->output_root);
     free(e->name);
     memset(e, 0, sizeof *e);

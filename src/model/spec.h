@@ -128,10 +128,19 @@ typedef struct ae_phase_spec {
 } ae_phase_spec;
 
 typedef struct ae_data_spec {
-    char *dataset;       /* "fashion-mnist", "mnist", "cifar10" */
+    char *dataset;       /* "fashion-mnist", "mnist", "cifar10", "sines", "hdf5" */
     size_t train_limit;  /* first N training samples, 0 = all */
     size_t val_limit;
     double holdout;      /* > 0: validation is this fraction of the training set, not the test split */
+    int resize[2];       /* > 0: bilinear resize of images to [h, w] */
+    int channels;        /* > 0: convert to 1 (luma) or 3 (replicated) channels */
+    /* sines: train and test sets generated from the seed */
+    size_t sines_train, sines_test;
+    int sines_steps, sines_features;
+    double sines_noise;
+    /* hdf5: user sequences N×T×F; validation is a held-out fraction */
+    char *h5_path;       /* resolved relative to the file that names it */
+    char *h5_dataset;
 } ae_data_spec;
 
 typedef struct ae_train_spec {

@@ -10,7 +10,8 @@
 #include "config/reader.h"
 #include "nn/init.h"
 
-static const char *const datasets[] = {"fashion-mnist", "mnist", "cifar10", NULL};
+static const char *const datasets[] = {"fashion-mnist", "mnist", "cifar10", "sines", "hdf5", NULL};
+enum { DATA_SINES = 3, DATA_HDF5 = 4 };
 /* In the order of ae_layer_kind. */
 static const char *const layer_types[] = {"dense",      "gaussian_noise",   "dropout",
                                           "flatten",    "reshape",          "conv2d",
@@ -836,7 +837,51 @@ static void read_data(ae_cfg_reader *r, const ae_cfg_node *root, ae_data_spec *d
     d->train_limit = (size_t)v;
     ae_cfg_get_int(r, data, "val_limit", AE_CFG_OPTIONAL, 0, 0, LONG_MAX, &v);
     d->val_limit = (size_t)v;
-    ae_cfg_get_double(r, data, "holdout", AE_CFG_OPTIONAL, 0, 0, 0.9, &d->holdout);
+    ae_cfg_get_double(r, data, "holdout", AE_CFG_OPTIONAL, which == DATA_HDF5 ? 0.1 : 0, 0, 0.9,
+                      &d->holdout);
+    long pair[2];
+    if (ae_cfg_get_int_list(r, data, "resize", AE_CFG_OPTIONAL, 1, 4096, pair, 2) == 1)
+        ae_cfg_error(r, ae_cfg_get(r, data, "resize", 0), "resize: expected [height, width]");
+    else if (ae_cfg_get(r, data, "resize", AE_CFG_OPTIONAL)) {
+        d->resize[0] = (int)pair[0];
+        d->resize[1] = (int)pair[1];
+    }
+    ae_cfg_get_int(r, data, "channels", AE_CFG_OPTIONAL, 0, 0, 3, &v);
+    if (v == 2)
+        ae_cfg_error(r, ae_cfg_get(r, data, "channels", 0), "channels: expected 1 or 3");
+    d->channels = (int)v;
+    if (which == DATA_SINES) {
+        const ae_cfg_node *sn = ae_cfg_get_map(r, data, "sines", AE_CFG_OPTIONAL);
+        ae_cfg_get_int(r, sn, "train", AE_CFG_OPTIONAL, 2000, 1, 10000000, &v);
+        d->sines_train = (size_t)v;
+        ae_cfg_get_int(r, sn, "test", AE_CFG_OPTIONAL, 500, 1, 10000000, &v);
+        d->sines_test = (size_t)v;
+        ae_cfg_get_int(r, sn, "steps", AE_CFG_OPTIONAL, 50, 1, 100000, &v);
+        d->sines_steps = (int)v;
+        ae_cfg_get_int(r, sn, "features", AE_CFG_OPTIONAL, 1, 1, 4096, &v);
+        d->sines_features = (int)v;
+        ae_cfg_get_double(r, sn, "noise", AE_CFG_OPTIONAL, 0.1, 0, 100, &d->sines_noise);
+    }
+    if (which == DATA_HDF5) {
+        const ae_cfg_node *hn = ae_cfg_get_map(r, data, "hdf5", AE_CFG_REQUIRED);
+        const char *path = NULL, *ds = NULL, *file = NULL;
+        ae_cfg_get_string(r, hn, "path", AE_CFG_REQUIRED, NULL, &path);
+        ae_cfg_get_string(r, hn, "dataset", AE_CFG_REQUIRED, NULL, &ds);
+        if (path && ds) {
+            /* relative to the file that wrote it, like includes */
+            ae_cfg_where(ae_cfg_get(r, hn, "path", 0), &file, NULL, NULL);
+            const char *slash = file ? strrchr(file, '/') : NULL;
+            size_t len = strlen(path) + (slash ? (size_t)(slash - file) + 2 : 1);
+            d->h5_path = malloc(len);
+            if (d->h5_path) {
+                if (path[0] != '/' && slash)
+                    snprintf(d->h5_path, len, "%.*s/%s", (int)(slash - file), file, path);
+                else
+                    snprintf(d->h5_path, len, "%s", path);
+            }
+            d->h5_dataset = strdup(ds);
+        }
+    }
 }
 
 ae_code ae_experiment_read(const ae_cfg_doc *doc, ae_experiment *e, ae_diags *diags)

@@ -4,11 +4,66 @@
 
 #include "core/rng.h"
 
+/* Resize and channel conversion, as the data section asks. */
+static ae_code transform(const ae_data_spec *d, ae_dataset *ds, ae_error *err)
+{
+    ae_dataset out;
+    if (d->resize[0] > 0 && (ds->h != d->resize[0] || ds->w != d->resize[1])) {
+        if (ae_dataset_resize(ds, d->resize[0], d->resize[1], &out, err) != AE_OK)
+            return err->code;
+        ae_dataset_free(ds);
+        *ds = out;
+    }
+    if (d->channels > 0 && ds->c != d->channels) {
+        if (ae_dataset_to_channels(ds, d->channels, &out, err) != AE_OK)
+            return err->code;
+        ae_dataset_free(ds);
+        *ds = out;
+    }
+    return AE_OK;
+}
+
+static ae_code load(const ae_experiment *exp, const char *split, size_t limit, ae_dataset *out,
+                    ae_error *err)
+{
+    const ae_data_spec *d = &exp->data;
+    bool test = strcmp(split, "test") == 0;
+    if (!strcmp(d->dataset, "sines")) {
+        /* The test set comes from another seed, so it never repeats a training sequence. */
+        size_t n = test ? d->sines_test : d->sines_train;
+        if (limit && limit < n)
+            n = limit;
+        uint64_t seed = exp->seed * 2 + (test ? 1 : 0);
+        return ae_sines_generate(n, d->sines_steps, d->sines_features, d->sines_noise, seed, out,
+                                 err);
+    }
+    if (!strcmp(d->dataset, "hdf5"))
+        return ae_h5seq_load(d->h5_path, d->h5_dataset, limit, out, err);
+    return ae_data_load_named(d->dataset, split, limit, out, err);
+}
+
 ae_code ae_experiment_split(const ae_experiment *exp, const char *split, size_t limit,
                             ae_dataset *out, ae_error *err)
 {
-    if (ae_data_load_named(exp->data.dataset, split, limit, out, err) != AE_OK)
+    const ae_data_spec *d = &exp->data;
+    /* A user's HDF5 file has one set: "test" means its held-out part. */
+    if (!strcmp(d->dataset, "hdf5")) {
+        ae_dataset train, val;
+        if (ae_experiment_datasets(exp, &train, &val, err) != AE_OK)
+            return err->code;
+        bool test = !strcmp(split, "test");
+        ae_dataset_free(test ? &train : &val);
+        *out = test ? val : train;
+        if (limit && out->n > limit)
+            out->n = limit;
+        return AE_OK;
+    }
+    if (load(exp, split, limit, out, err) != AE_OK)
         return err->code;
+    if (transform(d, out, err) != AE_OK) {
+        ae_dataset_free(out);
+        return err->code;
+    }
     return AE_OK;
 }
 
@@ -20,9 +75,11 @@ ae_code ae_experiment_datasets(const ae_experiment *exp, ae_dataset *train, ae_d
     memset(val, 0, sizeof *val);
     if (d->holdout > 0) {
         ae_dataset all;
-        if (ae_experiment_split(exp, "train", 0, &all, err) != AE_OK)
+        if (load(exp, "train", 0, &all, err) != AE_OK)
             return err->code;
-        ae_code code = ae_dataset_split(&all, d->holdout, exp->seed, train, val, err);
+        ae_code code = transform(d, &all, err);
+        if (code == AE_OK)
+            code = ae_dataset_split(&all, d->holdout, exp->seed, train, val, err);
         ae_dataset_free(&all);
         if (code != AE_OK)
             return code;
