@@ -21,6 +21,13 @@ int cli_train(const ae_experiment *exp, const ae_dataset *train, const ae_datase
         return EXIT_RUNTIME;
     }
     int status = EXIT_RUNTIME;
+    /* A run file from the start: killed in its first epoch, the run is still resumable. */
+    ae_runfile_set_attr(rf, "status", "running");
+    if (!resume && ae_runfile_save(rf, path, &err) != AE_OK) {
+        fprintf(stderr, "aelab: %s\n", err.msg);
+        ae_session_free(&s);
+        return EXIT_RUNTIME;
+    }
     if (!quiet)
         fprintf(stderr, "aelab: %s: %zu training samples, %zu validation, %zu parameters%s\n",
                 exp->name, train->n, val->n, ae_params_trainable_size(&s.model.params), "");

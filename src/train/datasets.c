@@ -67,8 +67,37 @@ ae_code ae_experiment_split(const ae_experiment *exp, const char *split, size_t 
     return AE_OK;
 }
 
+/* The data must fit the model's input before anything is trained or written. */
+static ae_code check_fits(const ae_experiment *exp, ae_dataset *train, ae_dataset *val,
+                          ae_error *err)
+{
+    size_t want = ae_shape_size(&exp->model.input), got = ae_dataset_sample_size(train);
+    if (want == got)
+        return AE_OK;
+    char shape[64];
+    ae_error_set(err, AE_ERR_CONFIG,
+                 "model.input %s has %zu values per sample, but %s gives %d×%d×%d = %zu "
+                 "(set model.input to [%d, %d, %d], or data.resize / data.channels)",
+                 ae_shape_str(&exp->model.input, shape, sizeof shape), want, exp->data.dataset,
+                 train->c, train->h, train->w, got, train->c, train->h, train->w);
+    ae_dataset_free(train);
+    ae_dataset_free(val);
+    return err->code;
+}
+
+static ae_code load_sets(const ae_experiment *exp, ae_dataset *train, ae_dataset *val,
+                         ae_error *err);
+
 ae_code ae_experiment_datasets(const ae_experiment *exp, ae_dataset *train, ae_dataset *val,
                                ae_error *err)
+{
+    if (load_sets(exp, train, val, err) != AE_OK)
+        return err->code;
+    return check_fits(exp, train, val, err);
+}
+
+static ae_code load_sets(const ae_experiment *exp, ae_dataset *train, ae_dataset *val,
+                         ae_error *err)
 {
     const ae_data_spec *d = &exp->data;
     memset(train, 0, sizeof *train);
