@@ -761,7 +761,7 @@ static void read_phase(ae_cfg_reader *r, const ae_cfg_node *n, size_t index,
     double lr;
     if (ae_cfg_get_double(r, n, "lr", AE_CFG_OPTIONAL, p->optim.lr, 1e-12, 100, &lr))
         p->optim.lr = (float)lr;
-    if (p->target_layer >= 0 && p->output_layer >= 0 &&
+    if (p->target_layer >= 0 && p->output_layer >= 0 && m->n_layers &&
         ae_shape_size(&m->layers[p->target_layer].out_shape) !=
             ae_shape_size(&m->layers[p->output_layer].out_shape))
         ae_cfg_error(r, n, "phase '%s': output '%s' and target '%s' differ in size", p->name,
@@ -819,8 +819,8 @@ static void read_train(ae_cfg_reader *r, const ae_cfg_node *root, ae_experiment 
     read_optimizer(r, train, &t->optim);
     ae_cfg_get_int(r, train, "batch_size", AE_CFG_OPTIONAL, 32, 1, 1 << 20, &v);
     t->batch_size = (int)v;
-    if (e->model.n_layers)
-        read_phases(r, train, e);
+    /* Read even without layers, so train's keys are known and only real errors show. */
+    read_phases(r, train, e);
     ae_cfg_get_int(r, train, "checkpoint_every", AE_CFG_OPTIONAL, 1, 1, 1000000, &v);
     t->checkpoint_every = (int)v;
     ae_cfg_get_bool(r, train, "shuffle", AE_CFG_OPTIONAL, true, &t->shuffle);
