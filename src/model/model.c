@@ -302,6 +302,8 @@ static ae_node *layer_forward(ae_model *m, ae_tape *t, size_t i, ae_node *x, ae_
         return ae_repeat(t, x, l->steps);
     case AE_LAYER_SAMPLING:
         return sampling_forward(t, l, i, x, x2, ctx);
+    case AE_LAYER_ACTIVATION:
+        return x; /* the activation itself is applied by the caller, like any layer's */
     case AE_LAYER_KIND_COUNT:
         break;
     }

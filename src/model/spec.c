@@ -61,5 +61,6 @@ int ae_model_find_layer(const ae_model_spec *m, const char *name)
 
 bool ae_layer_has_activation(ae_layer_kind k)
 {
-    return k == AE_LAYER_DENSE || k == AE_LAYER_CONV2D || k == AE_LAYER_CONV2D_TRANSPOSE;
+    return k == AE_LAYER_DENSE || k == AE_LAYER_CONV2D || k == AE_LAYER_CONV2D_TRANSPOSE ||
+           k == AE_LAYER_ACTIVATION;
 }

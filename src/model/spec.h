@@ -33,6 +33,7 @@ typedef enum ae_layer_kind {
     AE_LAYER_LSTM,
     AE_LAYER_REPEAT,
     AE_LAYER_SAMPLING,
+    AE_LAYER_ACTIVATION,
     AE_LAYER_KIND_COUNT
 } ae_layer_kind;
 
@@ -168,7 +169,7 @@ size_t ae_shape_size(const ae_shape *s);
 /* "[1, 28, 28]" */
 const char *ae_shape_str(const ae_shape *s, char *buf, size_t size);
 int ae_model_find_layer(const ae_model_spec *m, const char *name);
-/* Layers with an `activation` key: dense, conv2d, conv2d_transpose. */
+/* Layers with an `activation` key: dense, conv2d, conv2d_transpose, activation. */
 bool ae_layer_has_activation(ae_layer_kind k);
 
 #endif

@@ -17,7 +17,7 @@ static const char *const layer_types[] = {"dense",      "gaussian_noise",   "dro
                                           "flatten",    "reshape",          "conv2d",
                                           "conv2d_transpose", "maxpool2d",  "upsample2d",
                                           "batchnorm",  "lstm",             "repeat",
-                                          "sampling",   NULL};
+                                          "sampling",   "activation",       NULL};
 static const char *const paddings[] = {"valid", "same", NULL};
 static const char *const recon_kinds[] = {"mse", "bce", "bce_logits", NULL};
 static const char *const reductions[] = {"mean", "sum", NULL};
@@ -229,6 +229,7 @@ static bool chain_shape(ae_cfg_reader *r, const ae_cfg_node *n, ae_model_spec *m
     case AE_LAYER_UPSAMPLE2D:
         return chain_image(r, n, l);
     case AE_LAYER_BATCHNORM:
+    case AE_LAYER_ACTIVATION:
         l->out_shape = l->in_shape;
         return true;
     case AE_LAYER_LSTM:
@@ -383,6 +384,15 @@ static bool read_layer(ae_cfg_reader *r, const ae_cfg_node *n, ae_model_spec *m,
         l->recurrent_init = rinit;
         l->bias_init = AE_INIT_ZEROS;
         l->use_bias = true;
+        break;
+    }
+    case AE_LAYER_ACTIVATION: {
+        int act = 0;
+        ae_cfg_get_enum(r, n, "activation", AE_CFG_REQUIRED, act_names, AE_ACT_LINEAR, &act);
+        ae_cfg_get_double(r, n, "alpha", AE_CFG_OPTIONAL, act == AE_ACT_LEAKY_RELU ? 0.3 : 1.0, 0,
+                          100, &v);
+        l->act = (ae_act)act;
+        l->act_alpha = (float)v;
         break;
     }
     case AE_LAYER_REPEAT: {
