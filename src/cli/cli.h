@@ -48,5 +48,8 @@ int cmd_validate(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_encode(int argc, char **argv);     /* encode and reconstruct */
 int cmd_plot(int argc, char **argv);
+int cmd_generate(int argc, char **argv);      /* generate */
+int cmd_plot_manifold(int argc, char **argv); /* plot manifold */
+int cmd_plot_latent(int argc, char **argv);   /* plot latent */
 
 #endif

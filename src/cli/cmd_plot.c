@@ -12,6 +12,10 @@ static const char usage[] = "usage: aelab plot recon RUN [--n N] [--output FILE.
 
 int cmd_plot(int argc, char **argv)
 {
+    if (argc >= 3 && !strcmp(argv[2], "latent"))
+        return cmd_plot_latent(argc, argv);
+    if (argc >= 3 && !strcmp(argv[2], "manifold"))
+        return cmd_plot_manifold(argc, argv);
     if (argc < 4 || strcmp(argv[2], "recon")) {
         fputs(usage, stderr);
         return EXIT_USAGE;

@@ -6,3 +6,4 @@ src_aelab_SOURCES += \
 	src/cli/run_load.h src/cli/run_load.c \
 	src/cli/cmd_run.c src/cli/cmd_validate.c src/cli/cmd_resume.c \
 	src/cli/cmd_encode.c src/cli/cmd_plot.c
+src_aelab_SOURCES += src/cli/cmd_generate.c src/cli/cmd_plot_latent.c

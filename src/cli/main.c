@@ -21,6 +21,12 @@ static const char usage[] =
     "                          write reconstructions of a dataset to HDF5\n"
     "  plot recon RUN [--n N] [--output FILE.png]\n"
     "                          test images above their reconstructions, as a PNG grid\n"
+    "  plot latent RUN [--limit N] [--output F.png|F.svg]\n"
+    "                          the test codes' first two dimensions coloured by class\n"
+    "  plot manifold RUN [--grid 15] [--range -15,15] [--output F.png]\n"
+    "                          decode a grid of a 2-D latent plane into one image\n"
+    "  generate RUN [--n 60] [--seed S] [--output F.png]\n"
+    "                          decode draws from the prior of a variational model\n"
     "  --version, --help\n"
     "\n"
     "RUN is a run directory or its run.h5. Exit status: 0 ok, 1 runtime failure, 2 bad usage\n"
@@ -51,6 +57,8 @@ int main(int argc, char **argv)
         return cmd_encode(argc, argv);
     if (!strcmp(cmd, "plot"))
         return cmd_plot(argc, argv);
+    if (!strcmp(cmd, "generate"))
+        return cmd_generate(argc, argv);
     fprintf(stderr, "aelab: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }

@@ -84,3 +84,38 @@ ae_code ae_model_outputs(ae_model *m, const ae_experiment *exp, const ae_dataset
     ae_tape_free(&t);
     return code;
 }
+
+ae_code ae_model_decode(ae_model *m, const ae_experiment *exp, const float *codes, size_t n,
+                        float *out, ae_error *err)
+{
+    const ae_model_spec *ms = &exp->model;
+    const ae_shape *cs = &ms->layers[ms->code_layer].out_shape;
+    size_t in_w = ae_shape_size(cs), out_w = ae_shape_size(&ms->layers[ms->output_layer].out_shape);
+    ae_tape t;
+    ae_tape_init(&t);
+    t.training = false;
+    ae_forward_ctx ctx = {.seed = exp->seed};
+    ae_code code = AE_OK;
+    for (size_t first = 0; first < n && code == AE_OK; first += EVAL_BATCH) {
+        size_t count = n - first < EVAL_BATCH ? n - first : EVAL_BATCH;
+        ae_tensor z = {0};
+        int shape[4] = {(int)count};
+        for (int d = 0; d < cs->ndim; d++)
+            shape[d + 1] = cs->d[d];
+        ae_tensor_set_shape(&z, cs->ndim + 1, shape);
+        z.data = (float *)codes + first * in_w;
+        ae_tape_reset(&t);
+        ae_activations acts;
+        code = ae_model_forward(m, &t, ae_tape_input(&t, &z), ms->code_layer, ms->output_layer,
+                                &ctx, &acts, err);
+        if (code == AE_OK && !acts.out[ms->output_layer])
+            code = ae_error_set(err, AE_ERR_CONFIG,
+                                "the output does not depend on the code layer '%s' alone",
+                                ms->layers[ms->code_layer].name);
+        if (code == AE_OK)
+            memcpy(out + first * out_w, acts.out[ms->output_layer]->value.data,
+                   count * out_w * sizeof(float));
+    }
+    ae_tape_free(&t);
+    return code;
+}

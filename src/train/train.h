@@ -77,6 +77,12 @@ ae_code ae_phase_loss(ae_model *m, const ae_experiment *exp, const ae_phase_spec
 ae_code ae_model_outputs(ae_model *m, const ae_experiment *exp, const ae_dataset *data,
                          int layer, float *out, ae_error *err);
 
+/* Decodes n codes (n × the code layer's size) through the layers after the code layer
+ * into out (n × the output's size), in evaluation mode: generation from a prior, latent
+ * manifolds. */
+ae_code ae_model_decode(ae_model *m, const ae_experiment *exp, const float *codes, size_t n,
+                        float *out, ae_error *err);
+
 /* Checkpoint <-> run file: parameters, optimizer state and the position
  * (phase index and name, epochs of that phase done). */
 ae_code ae_checkpoint_put(ae_runfile *rf, const ae_model *m, const ae_optim *o, size_t phase,
