@@ -309,10 +309,11 @@ static bool read_layer(ae_cfg_reader *r, const ae_cfg_node *n, ae_model_spec *m,
                      "layer name '%s' must be 1-64 letters, digits, '-', '_' or '.'", name);
         name = fallback;
     }
-    if (ae_model_find_layer(m, name) >= 0) {
-        ae_cfg_error(r, ae_cfg_get(r, n, "name", AE_CFG_OPTIONAL), "layer name '%s' is used twice",
-                     name);
-    }
+    for (size_t j = 0; j < i; j++)
+        if (m->layers[j].name && !strcmp(m->layers[j].name, name))
+            ae_cfg_error(r, ae_cfg_get(r, n, "name", AE_CFG_OPTIONAL),
+                         "layer name '%s' is used twice", name);
+    free(l->name); /* the pre-scanned name */
     l->name = strdup(name);
     int kind = 0;
     bool ok = ae_cfg_get_enum(r, n, "type", AE_CFG_REQUIRED, layer_types, 0, &kind);
@@ -463,6 +464,11 @@ static void read_model(ae_cfg_reader *r, const ae_cfg_node *root, ae_model_spec 
     if (!m->layers)
         return;
     m->n_layers = n;
+    /* Names first, so a reference to a later layer gets the precise message. */
+    for (size_t i = 0; i < n; i++) {
+        const char *name = ae_cfg_scalar(ae_cfg_lookup(ae_cfg_at(layers, i), "name"));
+        m->layers[i].name = name && valid_name(name) ? strdup(name) : NULL;
+    }
     bool chained = m->input.ndim > 0;
     for (size_t i = 0; i < n; i++)
         if (!read_layer(r, ae_cfg_at(layers, i), m, i))
