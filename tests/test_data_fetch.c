@@ -21,6 +21,8 @@ static char log_text[65536];
 
 static void setup(void)
 {
+    if (fx_under_valgrind())
+        return;
     test_tmpdir(tmp, sizeof tmp);
     fx_path(base, sizeof base, tmp, "cache");
     fx_path(mirror, sizeof mirror, tmp, "mirror");
@@ -34,6 +36,14 @@ static void teardown(void)
 }
 
 TestSuite(data_fetch, .init = setup, .fini = teardown);
+
+/* The script's tools (sh, curl, sha256sum, gzip) are not ours to
+ * memory-check, and traced by valgrind they take minutes. */
+#define SKIP_UNDER_VALGRIND()                                                                  \
+    do {                                                                                       \
+        if (fx_under_valgrind())                                                               \
+            cr_skip_test("shell-script tests are skipped under valgrind");                     \
+    } while (0)
 
 /* Runs `env ENV sh scripts/fetch-data ARGS`; returns its exit status and
  * leaves its stdout+stderr in log_text. */
@@ -80,6 +90,7 @@ static void need_curl(void)
 
 Test(data_fetch, debian_fashion_mnist_then_nothing_to_do)
 {
+    SKIP_UNDER_VALGRIND();
     const char *deb = test_fashion_mnist_dir();
     if (!deb)
         cr_skip_test("Debian package dataset-fashion-mnist is not installed");
@@ -111,6 +122,7 @@ Test(data_fetch, debian_fashion_mnist_then_nothing_to_do)
 
 Test(data_fetch, corrupted_file_in_cache_is_replaced)
 {
+    SKIP_UNDER_VALGRIND();
     if (!test_fashion_mnist_dir())
         cr_skip_test("Debian package dataset-fashion-mnist is not installed");
     char d[PATH_MAX], p[PATH_MAX], args[2 * PATH_MAX], env[PATH_MAX + 64];
@@ -127,6 +139,7 @@ Test(data_fetch, corrupted_file_in_cache_is_replaced)
 
 Test(data_fetch, bad_download_is_rejected_and_removed)
 {
+    SKIP_UNDER_VALGRIND();
     need_curl();
     /* The mirror serves garbage under the right names. */
     for (int i = 0; i < 4; i++) {
@@ -155,6 +168,7 @@ Test(data_fetch, bad_download_is_rejected_and_removed)
 
 Test(data_fetch, verified_download_from_a_mirror)
 {
+    SKIP_UNDER_VALGRIND();
     need_curl();
     const char *deb = test_fashion_mnist_dir();
     if (!deb)
@@ -187,6 +201,7 @@ Test(data_fetch, verified_download_from_a_mirror)
 
 Test(data_fetch, cifar10_bad_archive)
 {
+    SKIP_UNDER_VALGRIND();
     need_curl();
     char p[PATH_MAX];
     fx_write(fx_path(p, sizeof p, mirror, "cifar-10-binary.tar.gz"), "fake tarball", 12);
@@ -214,6 +229,7 @@ Test(data_fetch, cifar10_bad_archive)
 
 Test(data_fetch, usage_errors)
 {
+    SKIP_UNDER_VALGRIND();
     cr_assert_eq(run_fetch("", ""), 2, "%s", log_text);
     cr_assert_not_null(strstr(log_text, "usage"), "%s", log_text);
     cr_assert_eq(run_fetch("", "imagenet --dir /nonexistent"), 2, "%s", log_text);

@@ -19,6 +19,12 @@ char *fx_path(char *out, size_t size, const char *dir, const char *name)
     return out;
 }
 
+int fx_under_valgrind(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    return preload && strstr(preload, "vgpreload") != NULL;
+}
+
 void fx_mkdirs(const char *path)
 {
     char buf[PATH_MAX];

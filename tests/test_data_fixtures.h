@@ -8,6 +8,9 @@
 /* dir/name into out (a buffer of size bytes); returns out. */
 char *fx_path(char *out, size_t size, const char *dir, const char *name);
 
+/* Whether the process runs under valgrind (it preloads its vgpreload libraries). */
+int fx_under_valgrind(void);
+
 /* mkdir -p path; asserts on failure. */
 void fx_mkdirs(const char *path);
 

@@ -333,8 +333,7 @@ Test(data_idx, lying_gzip_header_does_not_allocate_its_claim)
      * Under a 2 GiB address-space cap an up-front allocation would fail with
      * "out of memory"; reading as data arrives reports the truncation. */
 #if !defined(__SANITIZE_ADDRESS__)
-    const char *preload = getenv("LD_PRELOAD");
-    if (!preload || !strstr(preload, "vgpreload")) {
+    if (!fx_under_valgrind()) {
         struct rlimit lim = {(rlim_t)2 << 30, (rlim_t)2 << 30};
         cr_assert_eq(setrlimit(RLIMIT_AS, &lim), 0);
     }

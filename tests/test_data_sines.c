@@ -15,7 +15,8 @@ static ae_dataset gen(size_t n, int steps, int features, double noise, uint64_t 
 
 Test(data_sines, shape_and_determinism)
 {
-    ae_dataset a = gen(10, 50, 3, 0.1, 42), b = gen(10, 50, 3, 0.1, 42), c = gen(10, 50, 3, 0.1, 43);
+    ae_dataset a = gen(10, 50, 3, 0.1, 42), b = gen(10, 50, 3, 0.1, 42);
+    ae_dataset c = gen(10, 50, 3, 0.1, 43);
     cr_assert_eq(a.n, 10);
     cr_assert_eq(a.c, 1);
     cr_assert_eq(a.h, 50);

@@ -32,7 +32,8 @@ int ae_dataset_split(const ae_dataset *in, double holdout_fraction, uint64_t see
     memset(train, 0, sizeof *train);
     memset(holdout, 0, sizeof *holdout);
     if (!(holdout_fraction >= 0.0 && holdout_fraction <= 1.0))
-        return ae_error_set(err, AE_ERR_CONFIG, "split: holdout fraction must be in [0, 1] (got %g)",
+        return ae_error_set(err, AE_ERR_CONFIG,
+                            "split: holdout fraction must be in [0, 1] (got %g)",
                             holdout_fraction);
     if (in->n > UINT32_MAX)
         return ae_error_set(err, AE_ERR_CONFIG, "split: %zu samples are too many to shuffle",
