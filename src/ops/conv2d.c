@@ -6,6 +6,8 @@
  * shapes the batched sgemm was no faster (docs/conv.md has the measurement).
  * The column buffer of one sample is small enough to stay in cache between
  * im2col and the product that reads it. */
+#include <limits.h>
+
 #include "ops/im2col.h"
 
 static void conv2d_forward(ae_tape *t, ae_node *n)
@@ -33,8 +35,9 @@ static void conv2d_forward(ae_tape *t, ae_node *n)
  * mapping 16 channels to one. Returns false when it does not pay. */
 static bool full_conv_geom(const ae_conv_geom *g, int cout, ae_conv_geom *f)
 {
-    if (g->sh != 1 || g->sw != 1 ||
-        (size_t)cout * g->h * g->w >= (size_t)g->c * ae_conv_geom_cols(g))
+    size_t in_plane = (size_t)g->h * (size_t)g->w;
+    if (g->sh != 1 || g->sw != 1 || in_plane > INT_MAX ||
+        (size_t)cout * in_plane >= (size_t)g->c * ae_conv_geom_cols(g))
         return false;
     /* output row yy reads dy row yy + pt − i = yy − (kh − 1 − pt) + (kh − 1 − i) */
     *f = (ae_conv_geom){.c = cout, .h = g->oh, .w = g->ow, .kh = g->kh, .kw = g->kw, .sh = 1,

@@ -134,7 +134,7 @@ static void im2col_row_shifted(const ae_conv_geom *g, const float *plane, float 
     size_t first = (size_t)ya * ow + lo, end = (size_t)(yb - 1) * ow + hi;
     ptrdiff_t shift = (ptrdiff_t)(i - g->pt) * g->w + (j - g->pl);
     memset(row, 0, first * sizeof *row);
-    memcpy(row + first, plane + (ptrdiff_t)first + shift, (end - first) * sizeof *row);
+    memcpy(row + first, plane + ((ptrdiff_t)first + shift), (end - first) * sizeof *row);
     memset(row + end, 0, ((size_t)oh * ow - end) * sizeof *row);
     for (int x = 0; x < lo; x++)
         for (int oy = ya; oy < yb; oy++)
