@@ -8,7 +8,8 @@
  * Returns a pointer to a static per-call buffer owned by the caller's stack frame copy. */
 void test_srcpath(char *out, size_t size, const char *relative);
 
-/* Creates a fresh empty temporary directory and writes its path to out. */
+/* Creates a fresh empty temporary directory and writes its path to out; it is removed
+ * when the test process exits (set AELAB_KEEP_TEST_TMP to keep it). */
 void test_tmpdir(char *out, size_t size);
 
 /* The Fashion-MNIST directory from Debian's dataset-fashion-mnist package, or NULL. */
