@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_plot_features.h"
 #include "cli/run_load.h"
+#include "cli/sweep_cli.h"
 #include "train/datasets.h"
 #include "train/pictures.h"
 
@@ -12,6 +14,10 @@ static const char usage[] = "usage: aelab plot recon RUN [--n N] [--output FILE.
 
 int cmd_plot(int argc, char **argv)
 {
+    if (argc >= 3 && !strcmp(argv[2], "curves"))
+        return cmd_plot_curves(argc, argv);
+    if (argc >= 3 && !strcmp(argv[2], "features"))
+        return cmd_plot_features(argc, argv);
     if (argc >= 3 && !strcmp(argv[2], "latent"))
         return cmd_plot_latent(argc, argv);
     if (argc >= 3 && !strcmp(argv[2], "manifold"))

@@ -5,6 +5,7 @@
 
 #include "aelab.h"
 #include "cli/cli.h"
+#include "cli/sweep_cli.h"
 
 static const char usage[] =
     "usage: aelab COMMAND [ARGS]\n"
@@ -27,6 +28,12 @@ static const char usage[] =
     "                          decode a grid of a 2-D latent plane into one image\n"
     "  generate RUN [--n 60] [--seed S] [--output F.png]\n"
     "                          decode draws from the prior of a variational model\n"
+    "  plot curves RUN... [--metric NAME] [--output FILE]\n"
+    "                          a metric against epoch, one curve per run (PNG and SVG)\n"
+    "  sweep FILE [--set KEY=VALUE]... [--out DIR] [-j N] [--backend local|slurm] [--dry-run]\n"
+    "                          run the trials of FILE's sweep: section (docs/sweeps.md)\n"
+    "  sweep status FILE | sweep report FILE\n"
+    "                          each trial's state; the trials ranked, with a chart\n"
     "  --version, --help\n"
     "\n"
     "RUN is a run directory or its run.h5. Exit status: 0 ok, 1 runtime failure, 2 bad usage\n"
@@ -59,6 +66,8 @@ int main(int argc, char **argv)
         return cmd_plot(argc, argv);
     if (!strcmp(cmd, "generate"))
         return cmd_generate(argc, argv);
+    if (!strcmp(cmd, "sweep"))
+        return cmd_sweep(argc, argv);
     fprintf(stderr, "aelab: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }
