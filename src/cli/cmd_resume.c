@@ -38,6 +38,8 @@ int cmd_resume(int argc, char **argv)
     ae_dataset train, val;
     if (ae_experiment_datasets(&r.exp, &train, &val, &err) != AE_OK) {
         fprintf(stderr, "aelab: %s\n", err.msg);
+        if (err.code == AE_ERR_CONFIG)
+            status = EXIT_USAGE;
         goto out;
     }
     status = cli_train(&r.exp, &train, &val, r.rf, r.dir, true, opts.quiet);

@@ -104,6 +104,8 @@ int cmd_run(int argc, char **argv)
     ae_dataset train = {0}, val = {0};
     if (ae_experiment_datasets(&exp, &train, &val, &err) != AE_OK) {
         fprintf(stderr, "aelab: %s\n", err.msg);
+        if (err.code == AE_ERR_CONFIG)
+            status = EXIT_USAGE;
     } else if (!yaml || !rf) {
         fprintf(stderr, "aelab: out of memory\n");
     } else if (opts.run_dir && use_run_dir(opts.run_dir, run_dir, sizeof run_dir) != 0) {

@@ -5,6 +5,7 @@
 
 #include "aelab.h"
 #include "cli/cli.h"
+#include "viz/viz.h"
 #include "cli/sweep_cli.h"
 
 static const char usage[] =
@@ -39,7 +40,16 @@ static const char usage[] =
     "RUN is a run directory or its run.h5. Exit status: 0 ok, 1 runtime failure, 2 bad usage\n"
     "or config. Documentation: docs/ in the source tree.\n";
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    int status = dispatch(argc, argv);
+    ae_viz_release_fonts();
+    return status;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);

@@ -44,6 +44,11 @@ bool cli_run_open(const char *run, bool with_params, cli_run *r)
     ae_diags_free(&diags);
     if (!with_params)
         return true;
+    if (ae_runfile_ckpt_count(r->rf) == 0) {
+        fprintf(stderr, "aelab: %s: no checkpoint: the run stopped before its first epoch "
+                "completed (aelab resume %s)\n", r->path, r->dir);
+        return false;
+    }
     if (ae_model_init(&r->model, &r->exp.model, r->exp.seed, &err) != AE_OK) {
         fprintf(stderr, "aelab: %s\n", err.msg);
         return false;

@@ -206,8 +206,10 @@ void ae_cfg_report_unknown(ae_cfg_reader *r, const ae_cfg_node *map)
         cands[n++] = rec->absent[j];
     char path[512];
     ae_cfg_reader_path(map, path, sizeof path);
+    /* A null value counts as absent (reader.h): an including file may write `beta1: ~`
+     * to drop an included key without it being "unknown". */
     for (size_t i = 0; i < map->len; i++)
-        if (i >= rec->asked_len || !rec->asked[i])
+        if ((i >= rec->asked_len || !rec->asked[i]) && map->pairs[i].value->kind != AE_CFG_NULL)
             report_key(r, map, i, path, cands, n);
     free(cands);
 }

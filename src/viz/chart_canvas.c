@@ -5,6 +5,7 @@
 #include "viz/viz_internal.h"
 
 #include <cairo-svg.h>
+#include <fontconfig/fontconfig.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -245,4 +246,10 @@ void ae_viz_text_draw(ae_viz_canvas *cv, double x, double y, double ha, double v
     cairo_move_to(cr, -ha * te.x_advance, -va * (fe.ascent + fe.descent) + fe.ascent);
     cairo_show_text(cr, clean);
     cairo_restore(cr);
+}
+
+void ae_viz_release_fonts(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
 }
