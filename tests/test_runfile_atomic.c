@@ -1,7 +1,9 @@
-/* Atomic saves: a child saves a growing run over and over and is killed with
- * SIGKILL at random moments; the run.h5 left behind must always load and be
- * internally consistent (every part written by the same save). */
+/* Atomic saves: a child resumes the run, saves it after every epoch, and is
+ * killed with SIGKILL at a random moment; 12 times. The run.h5 left behind must
+ * always load, be internally consistent (every part written by the same save)
+ * and have grown since the previous round. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +15,7 @@
 #include "helpers.h"
 #include "runfile/runfile.h"
 
-enum { ROW = 512, MAX_EPOCHS = 4000, ROUNDS = 8 };
+enum { ROW = 512, MAX_EPOCHS = 4000, ROUNDS = 12 };
 
 /* The state after `epochs` epochs: all parts agree on the count. */
 static int build(ae_runfile *rf, int64_t epochs, float *row)
@@ -39,22 +41,32 @@ static int build(ae_runfile *rf, int64_t epochs, float *row)
     return rc;
 }
 
-/* Child: saves epochs 1, 2, ...; reports the first save on the pipe. */
+/* Child: continues the run left by the previous child (if any), saving after
+ * every epoch; reports its first save on the pipe. */
 static void saver(const char *path, int ready_fd)
 {
-    ae_runfile *rf = ae_runfile_new();
+    ae_runfile *rf = NULL;
     float row[ROW];
     ae_error err;
-    for (int64_t e = 1; e <= MAX_EPOCHS; e++) {
+    int64_t done = 0;
+    if (access(path, F_OK) == 0) {
+        if (ae_runfile_load(path, &rf, &err) != AE_OK ||
+            ae_runfile_attr_int(rf, "epochs", &done) != AE_OK)
+            _exit(4);
+    } else {
+        rf = ae_runfile_new();
+    }
+    for (int64_t e = done + 1; e <= MAX_EPOCHS; e++) {
         if (!rf || build(rf, e, row) != AE_OK || ae_runfile_save(rf, path, &err) != AE_OK)
             _exit(2);
-        if (e == 1 && write(ready_fd, "x", 1) != 1)
+        if (e == done + 1 && write(ready_fd, "x", 1) != 1)
             _exit(3);
     }
     _exit(0);
 }
 
-static void check_consistent(const char *path, int round)
+/* Returns the epoch count of the run, after checking every part agrees with it. */
+static int64_t check_consistent(const char *path, int round)
 {
     ae_runfile *rf = NULL;
     ae_error err = {0};
@@ -81,6 +93,7 @@ static void check_consistent(const char *path, int round)
     cr_assert(ae_runfile_ckpt_position(rf, NULL, &pos));
     cr_assert_eq(pos, epochs);
     ae_runfile_free(rf);
+    return epochs;
 }
 
 Test(runfile_atomic, sigkill_never_leaves_a_torn_file, .timeout = 60)
@@ -89,6 +102,7 @@ Test(runfile_atomic, sigkill_never_leaves_a_torn_file, .timeout = 60)
     test_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/run.h5", dir);
     unsigned seed = 12345;
+    int64_t last = 0;
     for (int round = 0; round < ROUNDS; round++) {
         int fds[2];
         cr_assert_eq(pipe(fds), 0);
@@ -110,8 +124,24 @@ Test(runfile_atomic, sigkill_never_leaves_a_torn_file, .timeout = 60)
         kill(pid, SIGKILL);
         int status = 0;
         cr_assert_eq(waitpid(pid, &status, 0), pid);
-        cr_assert(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
+        cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
                   "round %d: the saver failed (status %d)", round, status);
-        check_consistent(path, round);
+        int64_t epochs = check_consistent(path, round);
+        cr_assert_gt(epochs, last, "round %d: the run did not grow (%lld epochs)", round,
+                     (long long)epochs);
+        last = epochs;
     }
+    /* the run and the temporaries of killed saves */
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char p[1200];
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    }
+    closedir(d);
+    rmdir(dir);
 }

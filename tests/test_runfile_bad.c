@@ -1,5 +1,6 @@
 /* The run file loader against missing, garbage, truncated, foreign and subtly
  * malformed files: always an error naming the file, never a crash. */
+#define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
 #include <hdf5.h>
 #include <stdio.h>
@@ -129,6 +130,65 @@ Test(runfile_bad, other_hdf5_files_are_not_runs)
     cr_assert_eq(ae_h5_write_tensor_file(path, "codes", 2, shape, v, NULL, &err), AE_OK, "%s",
                  err.msg);
     expect_load_error(path, AE_ERR_FORMAT, "not an aelab run file");
+}
+
+/* HDF5 1.10.8 trusts the object sizes in a global heap collection (where
+ * variable-length strings live): without the loader's own check these files
+ * crash (huge size) or hang (zero-sized free space) inside H5Aread. */
+Test(runfile_bad, corrupt_string_heap)
+{
+    char dir[512], path[600], bad[700];
+    test_tmpdir(dir, sizeof dir);
+    make_run(path, sizeof path, dir, "run.h5");
+    size_t n = 0;
+    unsigned char *bytes = read_bytes(path, &n);
+    unsigned char *gcol = memmem(bytes, n, "GCOL\x01", 5);
+    cr_assert_not_null(gcol, "no global heap in a run file with strings");
+    size_t at = (size_t)(gcol - bytes);
+    snprintf(bad, sizeof bad, "%s/bad.h5", dir);
+    /* first object's size (after the 16-byte collection header, 8 bytes into the object header) */
+    unsigned char saved[8];
+    memcpy(saved, bytes + at + 24, 8);
+    memcpy(bytes + at + 24, "\xff\xff\xff\x7f\0\0\0\0", 8);
+    write_bytes(bad, bytes, n);
+    expect_load_error(bad, AE_ERR_FORMAT, "corrupt global heap");
+    memcpy(bytes + at + 24, saved, 8);
+    /* the free-space object (index 0) claims size 0: HDF5's decoder would never advance */
+    size_t p = at + 16;
+    for (;;) {
+        unsigned idx = bytes[p] | bytes[p + 1] << 8;
+        uint64_t len = 0;
+        for (int i = 7; i >= 0; i--)
+            len = len << 8 | bytes[p + 8 + i];
+        if (idx == 0)
+            break;
+        p += 16 + ((len + 7) & ~(uint64_t)7);
+        cr_assert_lt(p, at + 4096);
+    }
+    memset(bytes + p + 8, 0, 8);
+    write_bytes(bad, bytes, n);
+    expect_load_error(bad, AE_ERR_FORMAT, "corrupt global heap");
+    free(bytes);
+}
+
+/* A chunk of a metric dataset that claims 2 GiB in a small file: HDF5 would
+ * allocate that much before noticing it cannot be read. */
+Test(runfile_bad, corrupt_chunk_size)
+{
+    char dir[512], path[600], bad[700];
+    test_tmpdir(dir, sizeof dir);
+    make_run(path, sizeof path, dir, "run.h5");
+    size_t n = 0;
+    unsigned char *bytes = read_bytes(path, &n);
+    /* v1 B-tree node of chunk type: "TREE", type 1, level, entries (2), two sibling
+     * addresses (8 each), then the first key, which starts with the chunk's size (u32) */
+    unsigned char *tree = memmem(bytes, n, "TREE\x01", 5);
+    cr_assert_not_null(tree, "no chunk index in a run file with metrics");
+    memcpy(tree + 24, "\x00\x00\x00\x80", 4);
+    snprintf(bad, sizeof bad, "%s/bad.h5", dir);
+    write_bytes(bad, bytes, n);
+    expect_load_error(bad, AE_ERR_FORMAT, "more than the file's");
+    free(bytes);
 }
 
 /* ---- hand-made defects in an otherwise valid run file ---- */

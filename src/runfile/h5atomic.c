@@ -71,7 +71,7 @@ int ae_h5_atomic_create(ae_h5_atomic *a, const char *path, hid_t *file, ae_error
      * refused by HDF5 instead of being decoded (1.10.8 trusts some sizes it reads). */
     if (fcpl < 0 || fapl < 0 ||
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
-        H5Pset_link_creation_order(fcpl, flags) < 0 ||
+        H5Pset_link_creation_order(fcpl, flags) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0 ||
         H5Pset_attr_creation_order(fcpl, flags) < 0) {
         code = ae_h5_fail(err, AE_ERR_INTERNAL, path, "cannot set up HDF5 property lists");
         goto fail;

@@ -47,8 +47,12 @@ int ae_h5_read_attr_i64(hid_t attr, int64_t *out, const char *path, const char *
                         ae_error *err);
 
 /* A group creation property list that tracks link and attribute creation order,
- * so readers list things in the order they were written. Caller closes. */
+ * so readers list things in the order they were written, and stores no
+ * modification times, so saving the same run twice gives identical bytes.
+ * Caller closes. */
 hid_t ae_h5_ordered_gcpl(void);
+/* A dataset creation property list without modification times (see above). */
+hid_t ae_h5_untimed_dcpl(void);
 /* The index to iterate obj's links (attrs when for_attrs) by: creation order when
  * tracked, else name. */
 H5_index_t ae_h5_iter_index(hid_t group, bool for_attrs);
@@ -63,8 +67,9 @@ hid_t ae_h5_make_parents(hid_t loc, const char *path, hid_t gcpl, const char **l
 int ae_h5_open_hard_path(hid_t loc, const char *name, hid_t *obj, const char *path,
                          ae_error *err);
 
-/* Refuses a contiguous dataset whose stored bytes are fewer than need_bytes: a
- * truncated or forged file claiming a huge extent is rejected before allocating. */
+/* Refuses a dataset whose recorded storage exceeds the file, and a contiguous
+ * one whose stored bytes are fewer than need_bytes: a truncated or forged file
+ * claiming a huge extent is rejected before anything is allocated. */
 int ae_h5_check_storage(hid_t dset, uint64_t need_bytes, const char *path, const char *what,
                         ae_error *err);
 
@@ -100,5 +105,11 @@ void ae_h5_atomic_abort(ae_h5_atomic *a, hid_t *file);
 /* Opens an existing file read-only into *file after checking it exists and is HDF5; errors
  * say which ("No such file or directory", "not an HDF5 file", "truncated ..."). */
 int ae_h5_open_read(const char *path, hid_t *file, ae_error *err);
+
+/* Walks every global heap collection (where variable-length strings live) the
+ * way HDF5 will, refusing the file when one would be mis-decoded: HDF5 1.10
+ * trusts the sizes stored there and crashes or hangs on corrupt ones. Call
+ * after opening and before reading any string. See h5heapcheck.c. */
+int ae_h5_check_global_heaps(const char *path, hid_t file, ae_error *err);
 
 #endif

@@ -13,10 +13,12 @@
  * one thread per ae_runfile.
  *
  * Mutators return AE_OK or an ae_code:
- *   AE_ERR_NOMEM  allocation failed (the runfile is unchanged)
- *   AE_ERR_CONFIG a name is empty, too long, reserved, has an empty, "." or
- *                 ".." path component, or collides with another name's path
- *                 (a tensor "enc" and a tensor "enc/W" cannot coexist)
+ *   AE_ERR_NOMEM  allocation failed
+ *   AE_ERR_CONFIG a name is NULL, empty, longer than AE_RUNFILE_NAME_MAX,
+ *                 reserved, has an empty, "." or ".." path component, or
+ *                 collides with another name's path (a tensor "enc" and a
+ *                 tensor "enc/W" cannot coexist); a string is NULL or longer
+ *                 than AE_RUNFILE_MAX_STRING; an epoch is >= AE_RUNFILE_MAX_EPOCHS
  *   AE_ERR_SHAPE  a tensor has ndim outside [1, 4], a dimension < 1, or more
  *                 than AE_RUNFILE_MAX_ELEMS elements */
 #ifndef AELAB_RUNFILE_RUNFILE_H
@@ -127,7 +129,11 @@ void ae_runfile_ckpt_clear(ae_runfile *rf);
  * save: writes the whole file to "<dir>/.<base>.tmp-<pid>", fsyncs it, renames
  * it over path and fsyncs the directory; on failure the previous file is
  * untouched and the temporary is removed. One saver per path at a time.
- * load: reads everything back; *out = NULL on failure. Errors name the file. */
+ * load: reads everything back; *out = NULL on failure. The file is untrusted:
+ * anything malformed, truncated, oversized or not an aelab run (root attribute
+ * format = "aelab-run", format_version = 1) is an AE_ERR_FORMAT error, missing
+ * or unreadable files AE_ERR_IO. Error messages name the file (and the object).
+ * Both silence HDF5's error printing for their duration and restore it after. */
 int ae_runfile_save(const ae_runfile *rf, const char *path, ae_error *err);
 int ae_runfile_load(const char *path, ae_runfile **out, ae_error *err);
 

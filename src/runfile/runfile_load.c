@@ -400,7 +400,8 @@ int ae_runfile_load(const char *path, ae_runfile **out, ae_error *err)
         code = ae_error_set(err, AE_ERR_NOMEM, "%s: out of memory", path);
         goto done;
     }
-    if ((code = ae_h5_open_read(path, &file, err)) != AE_OK)
+    if ((code = ae_h5_open_read(path, &file, err)) != AE_OK ||
+        (code = ae_h5_check_global_heaps(path, file, err)) != AE_OK)
         goto done;
     root = H5Gopen2(file, "/", H5P_DEFAULT);
     if (root < 0) {

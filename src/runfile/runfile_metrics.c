@@ -43,7 +43,8 @@ rf_series *ae_rf_series_get(ae_runfile *rf, const char *phase, const char *name,
         if (ae_rf_path_collides(ph->series[i].name, name))
             return NULL;
     *code = AE_ERR_NOMEM;
-    if (!ph) {
+    bool new_phase = !ph;
+    if (new_phase) {
         rf_phase *items = ae_rf_grow(rf->phases, &rf->cphases, rf->nphases, sizeof *items);
         if (!items)
             return NULL;
@@ -55,12 +56,17 @@ rf_series *ae_rf_series_get(ae_runfile *rf, const char *phase, const char *name,
         *ph = (rf_phase){.name = pname};
     }
     rf_series *items = ae_rf_grow(ph->series, &ph->cap, ph->count, sizeof *items);
-    if (!items)
+    char *sname = items ? strdup(name) : NULL;
+    if (items)
+        ph->series = items;
+    if (!sname) {
+        if (new_phase) { /* leave no empty phase behind */
+            free(ph->series);
+            free(ph->name);
+            rf->nphases--;
+        }
         return NULL;
-    ph->series = items;
-    char *sname = strdup(name);
-    if (!sname)
-        return NULL;
+    }
     s = &ph->series[ph->count++];
     *s = (rf_series){.name = sname};
     return s;

@@ -64,7 +64,7 @@ static int write_series(hid_t phase_group, const rf_series *s, size_t epochs, co
     }
     parent = ae_h5_make_parents(phase_group, s->name, c->gcpl, &leaf);
     space = H5Screate_simple(1, dims, maxdims);
-    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    dcpl = ae_h5_untimed_dcpl();
     if (parent < 0 || space < 0 || dcpl < 0 || H5Pset_chunk(dcpl, 1, chunk) < 0)
         goto fail;
     dset = H5Dcreate2(parent, leaf, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
@@ -110,6 +110,7 @@ static int write_metrics(const ae_runfile *rf, hid_t root, const save_ctx *c)
 static int write_array(hid_t ckpt, const rf_array *a, const save_ctx *c)
 {
     hid_t parent = H5I_INVALID_HID, space = H5I_INVALID_HID, dset = H5I_INVALID_HID;
+    hid_t dcpl = ae_h5_untimed_dcpl();
     hsize_t dims[AE_RUNFILE_MAX_DIMS];
     const char *leaf = NULL;
     int code = AE_OK;
@@ -118,13 +119,14 @@ static int write_array(hid_t ckpt, const rf_array *a, const save_ctx *c)
     bool f32 = a->kind == RF_F32;
     parent = ae_h5_make_parents(ckpt, a->name, c->gcpl, &leaf);
     space = H5Screate_simple(a->ndim, dims, NULL);
-    if (parent >= 0 && space >= 0)
+    if (parent >= 0 && space >= 0 && dcpl >= 0)
         dset = H5Dcreate2(parent, leaf, f32 ? H5T_IEEE_F32LE : H5T_STD_U64LE, space, H5P_DEFAULT,
-                          H5P_DEFAULT, H5P_DEFAULT);
+                          dcpl, H5P_DEFAULT);
     if (dset < 0 || H5Dwrite(dset, f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL,
                              H5P_DEFAULT, a->data) < 0)
         code = ae_h5_fail(c->err, AE_ERR_IO, c->path, "cannot write /checkpoint/%s", a->name);
     ae_h5_close(&dset);
+    ae_h5_close(&dcpl);
     ae_h5_close(&space);
     ae_h5_close(&parent);
     return code;

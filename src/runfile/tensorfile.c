@@ -12,16 +12,19 @@ static int write_dataset(hid_t file, const char *path, const char *name, hid_t f
                          ae_error *err)
 {
     const char *leaf = NULL;
-    hid_t parent = ae_h5_make_parents(file, name, H5P_DEFAULT, &leaf);
+    hid_t gcpl = ae_h5_ordered_gcpl(), dcpl = ae_h5_untimed_dcpl();
+    hid_t parent = gcpl >= 0 ? ae_h5_make_parents(file, name, gcpl, &leaf) : H5I_INVALID_HID;
     hid_t space = H5Screate_simple(ndim, dims, NULL), dset = H5I_INVALID_HID;
-    if (parent >= 0 && space >= 0)
-        dset = H5Dcreate2(parent, leaf, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (parent >= 0 && space >= 0 && dcpl >= 0)
+        dset = H5Dcreate2(parent, leaf, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     int code = AE_OK;
     if (dset < 0 || H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
         code = ae_h5_fail(err, AE_ERR_IO, path, "cannot write dataset %s", name);
     ae_h5_close(&dset);
     ae_h5_close(&space);
     ae_h5_close(&parent);
+    ae_h5_close(&dcpl);
+    ae_h5_close(&gcpl);
     return code;
 }
 
