@@ -506,6 +506,72 @@ Test(ops_grad, l1_l2_penalties)
     }
 }
 
+/* ---- every op adds into a gradient that already exists ----
+ * L = Σ f(x) + Σ x², with x² recorded after f: its backward runs first and creates x's
+ * gradient, so f's backward must add to it (assigning would drop the 2x). */
+
+typedef enum {
+    F_SCALE, F_ADDS, F_SQUARE, F_ABS, F_EXP, F_RESHAPE, F_RELU, F_SIGMOID, F_TANH, F_SOFTPLUS,
+    F_ELU, F_LEAKY, F_SUM0, F_MEAN1, F_DROPOUT, F_NOISE, F_BIAS, F_MSE, F_BCE_LOGITS, F_L1, F_L2,
+    F_KL, F_COUNT
+} fan_kind;
+
+static ae_node *apply_f(ae_tape *t, fan_kind k, ae_node *x, ae_rng *rng)
+{
+    switch (k) {
+    case F_SCALE: return ae_scale(t, x, 0.5f);
+    case F_ADDS: return ae_add_scalar(t, x, 1.0f);
+    case F_SQUARE: return ae_square(t, x);
+    case F_ABS: return ae_abs(t, x);
+    case F_EXP: return ae_exp(t, x);
+    case F_RESHAPE: return ae_reshape(t, x, 1, (int[]){(int)x->value.size});
+    case F_RELU: return ae_activation(t, x, AE_ACT_RELU, 0);
+    case F_SIGMOID: return ae_activation(t, x, AE_ACT_SIGMOID, 0);
+    case F_TANH: return ae_activation(t, x, AE_ACT_TANH, 0);
+    case F_SOFTPLUS: return ae_activation(t, x, AE_ACT_SOFTPLUS, 0);
+    case F_ELU: return ae_activation(t, x, AE_ACT_ELU, 1.0f);
+    case F_LEAKY: return ae_activation(t, x, AE_ACT_LEAKY_RELU, 0.1f);
+    case F_SUM0: return ae_sum(t, x, 0);
+    case F_MEAN1: return ae_mean(t, x, 1);
+    case F_DROPOUT: return ae_dropout(t, x, 0.5f, rng);
+    case F_NOISE: return ae_gaussian_noise(t, x, 0.1f, false, rng);
+    case F_BIAS: return ae_bias_add(t, ae_scale(t, x, 2.0f), x); /* 1-D x: x as its own bias */
+    case F_MSE: return ae_mse_loss(t, x, ae_scale(t, x, -1.0f), AE_REDUCE_MEAN);
+    case F_BCE_LOGITS: return ae_bce_logits_loss(t, x, ae_scale(t, x, 0.25f), AE_REDUCE_MEAN);
+    case F_L1: return ae_l1_penalty(t, x);
+    case F_L2: return ae_l2_penalty(t, x);
+    default: return ae_kl_sparsity(t, ae_activation(t, x, AE_ACT_SIGMOID, 0), 0.3f);
+    }
+}
+
+typedef struct fan_case {
+    fan_kind k;
+    ae_rng rng;
+} fan_case;
+
+static ae_node *build_fan(ae_tape *t, ae_node **v, void *ctx)
+{
+    fan_case *c = ctx;
+    ae_node *x = v[0];
+    if (c->k == F_BIAS)
+        x = ae_reshape(t, x, 1, (int[]){(int)x->value.size});
+    ae_node *f = ae_sum(t, apply_f(t, c->k, x, &c->rng), -1);
+    return ae_add(t, f, ae_sum(t, ae_square(t, v[0]), -1));
+}
+
+Test(ops_grad, every_op_adds_to_an_existing_gradient)
+{
+    for (fan_kind k = 0; k < F_COUNT; k++) {
+        var x;
+        var_init(&x, 2, (int[]){3, 11}, -1.5f, 1.5f, 200 + k);
+        away_from_zero(&x, 0.1f);
+        fan_case c = {k, ae_rng_stream(3, AE_RNG_NOISE, k, 0)};
+        char what[32];
+        snprintf(what, sizeof what, "fan-out case %d", (int)k);
+        check1(&x, build_fan, &c, 5e-3f, what);
+    }
+}
+
 /* ---- a whole dense autoencoder with a tied decoder, through parameters ---- */
 /* (the two-node form, matmul + bias_add, is checked against ae_dense above) */
 

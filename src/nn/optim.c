@@ -1,6 +1,6 @@
-/* The update kernels are written over ae_v8f (see ops/simd.h): at -O2 GCC would leave these
- * loops scalar, and Adam's square root and division per value then cost as much as a GEMM of
- * a thin model. */
+/* The update kernels are written over ae_v8f (see ops/simd.h): at -O2 GCC leaves these loops
+ * scalar, and Adam then costs 2.8 ns per parameter against 0.53 with AVX2 (a dense 784-32-784
+ * model has 51k parameters: 0.14 ms against 0.03 per step, next to 0.6 ms of GEMMs). */
 #include "nn/optim.h"
 
 #include <math.h>

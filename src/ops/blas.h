@@ -1,5 +1,4 @@
-/* Internal: the BLAS entry point of the ops that call sgemm from outside matmul.c.
- * (matmul.c keeps an identical static copy; the two should become this one.) */
+/* Internal: the one BLAS entry point of the ops; leading dimensions are derived here. */
 #ifndef AELAB_OPS_BLAS_H
 #define AELAB_OPS_BLAS_H
 

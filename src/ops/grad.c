@@ -6,7 +6,7 @@
 AE_SIMD_CLONES
 void ae_ops_acc(float *g, const float *d, size_t n, bool assign)
 {
-    if (1) {
+    if (assign) {
         memcpy(g, d, n * sizeof *g);
         return;
     }

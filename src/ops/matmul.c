@@ -1,24 +1,15 @@
-/* Matrix products through one sgemm entry point, and the broadcast bias add. */
-#include <cblas.h>
+/* Matrix products, through the one BLAS entry point (blas.c). */
 #include <string.h>
 
+#include "ops/blas.h"
 #include "ops/ops.h"
-
-/* C[m×n] (+)= op(A)·op(B), row-major; the one place leading dimensions are derived. */
-static void sgemm(bool ta, bool tb, int m, int n, int k, const float *a, const float *b, float beta,
-                  float *c)
-{
-    int lda = ta ? m : k, ldb = tb ? k : n;
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m,
-                n, k, 1.0f, a, lda, b, ldb, beta, c, n);
-}
 
 enum { MM_TA, MM_TB, MM_M, MM_N, MM_K };
 
 static void matmul_forward(ae_tape *t, ae_node *n)
 {
     const int *ia = n->iattr;
-    sgemm(ia[MM_TA], ia[MM_TB], ia[MM_M], ia[MM_N], ia[MM_K], n->in[0]->value.data,
+    ae_ops_sgemm(ia[MM_TA], ia[MM_TB], ia[MM_M], ia[MM_N], ia[MM_K], n->in[0]->value.data,
           n->in[1]->value.data, 0.0f, n->value.data);
 }
 
@@ -35,18 +26,18 @@ static void matmul_backward(ae_tape *t, ae_node *n)
         if (!da)
             return;
         if (!ta) /* dA[m×k] += dC·op(B)ᵀ */
-            sgemm(false, !tb, m, k, nn, dc, b->value.data, 1.0f, da);
+            ae_ops_sgemm(false, !tb, m, k, nn, dc, b->value.data, 1.0f, da);
         else /* A is k×m: dA += op(B)·dCᵀ */
-            sgemm(tb, true, k, m, nn, b->value.data, dc, 1.0f, da);
+            ae_ops_sgemm(tb, true, k, m, nn, b->value.data, dc, 1.0f, da);
     }
     if (b->requires_grad) {
         float *db = ae_tape_grad(t, b);
         if (!db)
             return;
         if (!tb) /* dB[k×n] += op(A)ᵀ·dC */
-            sgemm(!ta, false, k, nn, m, a->value.data, dc, 1.0f, db);
+            ae_ops_sgemm(!ta, false, k, nn, m, a->value.data, dc, 1.0f, db);
         else /* B is n×k: dB += dCᵀ·op(A) */
-            sgemm(true, ta, nn, k, m, dc, a->value.data, 1.0f, db);
+            ae_ops_sgemm(true, ta, nn, k, m, dc, a->value.data, 1.0f, db);
     }
 }
 
