@@ -13,3 +13,5 @@ include tests/sweep.mk
 include tests/cli.mk
 include tests/conv.mk
 include tests/seq.mk
+include tests/reg.mk
+include tests/zoo.mk

@@ -1,6 +1,10 @@
 /* aelab encode RUN / aelab reconstruct RUN: the codes (the code layer's
  * outputs) or the reconstructions of a dataset split, as an HDF5 file with
- * the labels beside them. Evaluation mode: noise and dropout are off. */
+ * the labels beside them. Evaluation mode: noise and dropout are off.
+ * --noise / --drop corrupt the inputs first (one fixed draw from --seed), so a
+ * denoiser and a plain model can be compared on the same corrupted images;
+ * reconstruct then prints the MSE to the clean images. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,25 +12,46 @@
 
 #include "cli/cli.h"
 #include "cli/run_load.h"
+#include "core/rng.h"
 #include "runfile/h5file.h"
 #include "train/datasets.h"
 #include "train/train.h"
 
 static const char usage[] =
-    "usage: aelab encode|reconstruct RUN [--split test|train] [--limit N] [--output FILE]\n";
+    "usage: aelab encode|reconstruct RUN [--split test|train] [--limit N] [--output FILE]\n"
+    "                                    [--noise STD [--clip] | --drop RATE] [--seed N]\n";
 
 typedef struct encode_opts {
     const char *run, *split, *output;
     size_t limit;
+    double noise, drop; /* input corruption: x + noise·N(0, 1), or inverted dropout */
+    bool clip;          /* clip noisy inputs to [0, 1] */
+    unsigned long seed;
 } encode_opts;
+
+/* A number in [lo, hi] from a command-line value; false after a message. */
+static bool parse_number(const char *opt, const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || *end || !(x >= lo && x <= hi)) {
+        fprintf(stderr, "aelab: %s: expected a number in [%g, %g], got '%s'\n", opt, lo, hi, v);
+        return false;
+    }
+    *out = x;
+    return true;
+}
 
 static bool parse(int argc, char **argv, encode_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->split = "test";
+    o->seed = 1;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if ((!strcmp(a, "--split") || !strcmp(a, "--limit") || !strcmp(a, "--output")) && !v) {
+        bool valued = !strcmp(a, "--split") || !strcmp(a, "--limit") || !strcmp(a, "--output") ||
+                      !strcmp(a, "--noise") || !strcmp(a, "--drop") || !strcmp(a, "--seed");
+        if (valued && !v) {
             fprintf(stderr, "aelab: %s needs a value\n", a);
             return false;
         }
@@ -46,6 +71,21 @@ static bool parse(int argc, char **argv, encode_opts *o)
             o->limit = (size_t)n;
         } else if (!strcmp(a, "--output")) {
             o->output = argv[++i];
+        } else if (!strcmp(a, "--noise")) {
+            if (!parse_number(a, argv[++i], 0, 100, &o->noise))
+                return false;
+        } else if (!strcmp(a, "--drop")) {
+            if (!parse_number(a, argv[++i], 0, 0.99, &o->drop))
+                return false;
+        } else if (!strcmp(a, "--seed")) {
+            double seed;
+            if (!parse_number(a, argv[++i], 0, 4294967295.0, &seed) || seed != (double)(long)seed) {
+                fprintf(stderr, "aelab: --seed: expected a non-negative integer\n");
+                return false;
+            }
+            o->seed = (unsigned long)seed;
+        } else if (!strcmp(a, "--clip")) {
+            o->clip = true;
         } else if (a[0] != '-' && !o->run) {
             o->run = a;
         } else {
@@ -53,7 +93,65 @@ static bool parse(int argc, char **argv, encode_opts *o)
             return false;
         }
     }
+    if (o->noise > 0 && o->drop > 0) {
+        fprintf(stderr, "aelab: --noise and --drop cannot be combined\n");
+        return false;
+    }
+    if (o->clip && !(o->noise > 0)) {
+        fprintf(stderr, "aelab: --clip goes with --noise\n");
+        return false;
+    }
     return o->run != NULL;
+}
+
+/* The corrupted copy of data's inputs (caller frees), or NULL when out of memory. One
+ * stream (seed, DATA) for the whole split, so the same images get the same corruption
+ * whichever model reads them. */
+static float *corrupt(const encode_opts *o, const ae_dataset *data)
+{
+    size_t count = data->n * ae_dataset_sample_size(data);
+    float *x = malloc(count * sizeof *x);
+    if (!x)
+        return NULL;
+    ae_rng r = ae_rng_stream(o->seed, AE_RNG_DATA, 0, 0);
+    float keep = (float)(1.0 - o->drop);
+    for (size_t i = 0; i < count; i++) {
+        float v = data->x[i];
+        if (o->noise > 0) {
+            v += (float)o->noise * ae_rng_normal(&r);
+            if (o->clip)
+                v = fminf(fmaxf(v, 0.0f), 1.0f);
+        } else {
+            v = ae_rng_uniform(&r) < keep ? v / keep : 0.0f;
+        }
+        x[i] = v;
+    }
+    return x;
+}
+
+/* Mean squared error of the reconstructions against the clean inputs. */
+static void print_recon_stats(const encode_opts *o, const float *recon, const float *clean,
+                              size_t n, size_t width)
+{
+    double total = 0;
+    for (size_t i = 0; i < n * width; i++) {
+        double e = (double)recon[i] - clean[i];
+        total += e * e;
+    }
+    printf("reconstruction mse: %.6f over %zu samples", total / (double)(n * width), n);
+    if (o->noise > 0)
+        printf(" (inputs x + %g·N(0, 1)%s, seed %lu; error to the clean images)", o->noise,
+               o->clip ? " clipped to [0, 1]" : "", o->seed);
+    else if (o->drop > 0)
+        printf(" (inputs with %g of the values dropped, the rest scaled by 1/%g, seed %lu; error "
+               "to the clean images)", o->drop, 1 - o->drop, o->seed);
+    printf("\n");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
 /* Mean activation of each unit and of the whole code: the statistic sparse models exist to show. */
@@ -64,6 +162,24 @@ static void print_code_stats(const float *codes, size_t n, size_t width)
         total += codes[i];
     printf("mean code activation: %.6f over %zu samples × %zu units\n",
            total / (double)(n * width), n, width);
+    /* the spread of the units' means: one average can hide dead and always-on units */
+    double *unit = calloc(width, sizeof *unit);
+    if (!unit || n == 0) {
+        free(unit);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < width; j++)
+            unit[j] += codes[i * width + j];
+    size_t quiet = 0;
+    for (size_t j = 0; j < width; j++) {
+        unit[j] /= (double)n;
+        quiet += unit[j] < 0.01;
+    }
+    qsort(unit, width, sizeof *unit, cmp_double);
+    printf("unit means: min %.6f, median %.6f, max %.6f; %zu of %zu units below 0.01\n", unit[0],
+           unit[width / 2], unit[width - 1], quiet, width);
+    free(unit);
 }
 
 int cmd_encode(int argc, char **argv)
@@ -77,7 +193,7 @@ int cmd_encode(int argc, char **argv)
     cli_run r;
     int status = EXIT_RUNTIME;
     ae_dataset data = {0};
-    float *out = NULL;
+    float *out = NULL, *noisy = NULL;
     ae_error err = {0};
     if (!cli_run_open(o.run, true, &r))
         goto done;
@@ -85,6 +201,15 @@ int cmd_encode(int argc, char **argv)
         fprintf(stderr, "aelab: %s\n", err.msg);
         goto done;
     }
+    if (o.noise > 0 || o.drop > 0) {
+        if (!(noisy = corrupt(&o, &data))) {
+            fprintf(stderr, "aelab: out of memory\n");
+            goto done;
+        }
+    }
+    ae_dataset input = data;
+    if (noisy)
+        input.x = noisy;
     const ae_model_spec *ms = &r.exp.model;
     int layer = encode ? ms->code_layer : ms->output_layer;
     size_t width = ae_shape_size(&ms->layers[layer].out_shape);
@@ -93,7 +218,7 @@ int cmd_encode(int argc, char **argv)
         fprintf(stderr, "aelab: out of memory\n");
         goto done;
     }
-    if (ae_model_outputs(&r.model, &r.exp, &data, layer, out, &err) != AE_OK) {
+    if (ae_model_outputs(&r.model, &r.exp, &input, layer, out, &err) != AE_OK) {
         fprintf(stderr, "aelab: %s\n", err.msg);
         goto done;
     }
@@ -114,10 +239,13 @@ int cmd_encode(int argc, char **argv)
     }
     if (encode)
         print_code_stats(out, data.n, width);
+    else if (width == ae_dataset_sample_size(&data))
+        print_recon_stats(&o, out, data.x, data.n, width);
     printf("%s: %s\n", encode ? "codes" : "reconstructions", path);
     status = 0;
 done:
     free(out);
+    free(noisy);
     ae_dataset_free(&data);
     cli_run_close(&r);
     return status;

@@ -33,7 +33,7 @@ typedef struct ae_dataset {
 
 /* Sub-streams of AE_RNG_DATA (the rng's "epoch" coordinate), so the sine
  * generator and the split never draw the same numbers from one seed. */
-enum { AE_DATA_STREAM_SINES = 0, AE_DATA_STREAM_SPLIT = 1 };
+enum { AE_DATA_STREAM_SINES = 0, AE_DATA_STREAM_SPLIT = 1, AE_DATA_STREAM_PLANE3D = 2 };
 
 /* Frees x and labels and zeroes the struct; d may be NULL. */
 void ae_dataset_free(ae_dataset *d);
@@ -66,6 +66,10 @@ int ae_cifar10_load(const char *const *batch_paths, size_t n_paths, size_t limit
  * c=1, h=steps, w=features, no labels. Sample i depends only on (seed, i). */
 int ae_sines_generate(size_t n, int steps, int features, double noise_std, uint64_t seed,
                       ae_dataset *out, ae_error *err);
+
+/* Points near a plane in 3-D (Hands-On ML's linear-autoencoder = PCA example), standardized
+ * per coordinate; c=1, h=1, w=3. The law is in plane3d.c. */
+int ae_plane3d_generate(size_t n, double noise, uint64_t seed, ae_dataset *out, ae_error *err);
 
 /* Sequences from a numeric HDF5 dataset of shape N×T×F (or N×T, read as F=1),
  * converted to float; values must be finite. No labels. */

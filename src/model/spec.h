@@ -129,7 +129,7 @@ typedef struct ae_phase_spec {
 } ae_phase_spec;
 
 typedef struct ae_data_spec {
-    char *dataset;       /* "fashion-mnist", "mnist", "cifar10", "sines", "hdf5" */
+    char *dataset;       /* "fashion-mnist", "mnist", "cifar10", "sines", "plane3d", "hdf5" */
     size_t train_limit;  /* first N training samples, 0 = all */
     size_t val_limit;
     double holdout;      /* > 0: validation is this fraction of the training set, not the test split */
@@ -139,6 +139,9 @@ typedef struct ae_data_spec {
     size_t sines_train, sines_test;
     int sines_steps, sines_features;
     double sines_noise;
+    /* plane3d: points near a plane (Hands-On's PCA example); train and test from the seed */
+    size_t plane_train, plane_test;
+    double plane_noise;
     /* hdf5: user sequences N×T×F; validation is a held-out fraction */
     char *h5_path;       /* resolved relative to the file that names it */
     char *h5_dataset;

@@ -10,8 +10,9 @@
 #include "config/reader.h"
 #include "nn/init.h"
 
-static const char *const datasets[] = {"fashion-mnist", "mnist", "cifar10", "sines", "hdf5", NULL};
-enum { DATA_SINES = 3, DATA_HDF5 = 4 };
+static const char *const datasets[] = {"fashion-mnist", "mnist", "cifar10", "sines", "hdf5",
+                                       "plane3d", NULL};
+enum { DATA_SINES = 3, DATA_HDF5 = 4, DATA_PLANE3D = 5 };
 /* In the order of ae_layer_kind. */
 static const char *const layer_types[] = {"dense",      "gaussian_noise",   "dropout",
                                           "flatten",    "reshape",          "conv2d",
@@ -877,6 +878,14 @@ static void read_data(ae_cfg_reader *r, const ae_cfg_node *root, ae_data_spec *d
         ae_cfg_get_int(r, sn, "features", AE_CFG_OPTIONAL, 1, 1, 4096, &v);
         d->sines_features = (int)v;
         ae_cfg_get_double(r, sn, "noise", AE_CFG_OPTIONAL, 0.1, 0, 100, &d->sines_noise);
+    }
+    if (which == DATA_PLANE3D) {
+        const ae_cfg_node *pn = ae_cfg_get_map(r, data, "plane3d", AE_CFG_OPTIONAL);
+        ae_cfg_get_int(r, pn, "train", AE_CFG_OPTIONAL, 100, 2, 10000000, &v);
+        d->plane_train = (size_t)v;
+        ae_cfg_get_int(r, pn, "test", AE_CFG_OPTIONAL, 100, 2, 10000000, &v);
+        d->plane_test = (size_t)v;
+        ae_cfg_get_double(r, pn, "noise", AE_CFG_OPTIONAL, 0.1, 0, 100, &d->plane_noise);
     }
     if (which == DATA_HDF5) {
         const ae_cfg_node *hn = ae_cfg_get_map(r, data, "hdf5", AE_CFG_REQUIRED);

@@ -37,6 +37,12 @@ static ae_code load(const ae_experiment *exp, const char *split, size_t limit, a
         return ae_sines_generate(n, d->sines_steps, d->sines_features, d->sines_noise, seed, out,
                                  err);
     }
+    if (!strcmp(d->dataset, "plane3d")) {
+        size_t n = test ? d->plane_test : d->plane_train;
+        if (limit && limit < n)
+            n = limit;
+        return ae_plane3d_generate(n, d->plane_noise, exp->seed * 2 + (test ? 1 : 0), out, err);
+    }
     if (!strcmp(d->dataset, "hdf5"))
         return ae_h5seq_load(d->h5_path, d->h5_dataset, limit, out, err);
     return ae_data_load_named(d->dataset, split, limit, out, err);
