@@ -89,7 +89,8 @@ static int decode_grid(cli_run *r, const float *codes, int n, int cols, const ch
     const ae_model_spec *ms = &r->exp.model;
     const ae_shape *os = &ms->layers[ms->output_layer].out_shape;
     size_t out_w = ae_shape_size(os);
-    float *out = malloc((size_t)n * out_w * sizeof *out);
+    /* the whole grid (rows × cols cells), zeroed: a short last row ends in black cells */
+    float *out = calloc((size_t)((n + cols - 1) / cols) * (size_t)cols * out_w, sizeof *out);
     ae_error err = {0};
     int c, h, w, status = EXIT_RUNTIME;
     display_shape(os, &c, &h, &w);

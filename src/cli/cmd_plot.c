@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_plot_features.h"
+#include "cli/cmd_plot_sequences.h"
 #include "cli/run_load.h"
 #include "cli/sweep_cli.h"
 #include "train/datasets.h"
@@ -20,6 +21,8 @@ int cmd_plot(int argc, char **argv)
         return cmd_plot_features(argc, argv);
     if (argc >= 3 && !strcmp(argv[2], "latent"))
         return cmd_plot_latent(argc, argv);
+    if (argc >= 3 && !strcmp(argv[2], "sequences"))
+        return cmd_plot_sequences(argc, argv);
     if (argc >= 3 && !strcmp(argv[2], "manifold"))
         return cmd_plot_manifold(argc, argv);
     if (argc < 4 || strcmp(argv[2], "recon")) {

@@ -9,3 +9,4 @@ src_aelab_SOURCES += \
 src_aelab_SOURCES += src/cli/sweep_cli.h src/cli/cmd_sweep.c src/cli/sweep_local.c src/cli/sweep_slurm.c src/cli/sweep_show.c src/cli/cmd_plot_curves.c
 src_aelab_SOURCES += src/cli/cmd_generate.c src/cli/cmd_plot_latent.c
 src_aelab_SOURCES += src/cli/cmd_plot_features.h src/cli/cmd_plot_features.c
+src_aelab_SOURCES += src/cli/cmd_plot_sequences.h src/cli/cmd_plot_sequences.c
