@@ -3,11 +3,15 @@
 
 #include "cli_util.h"
 
+#include "data/data.h"
+#include "helpers.h"
+
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,4 +396,43 @@ void cli_assert_same_metrics(const ae_runfile *a, const ae_runfile *b)
                           phase, name, e, va[e], vb[e]);
         }
     }
+}
+
+/* BCE of predicting p for target x, with aelab's clamp (p in [1e-7, 1 - 1e-7]) and
+ * 0·log 0 = 0. */
+static double bce(double x, double p)
+{
+    p = fmin(fmax(p, 1e-7), 1 - 1e-7);
+    return -(x > 0 ? x * log(p) : 0) - (x < 1 ? (1 - x) * log(1 - p) : 0);
+}
+
+void cli_fashion_bce_bounds(size_t n_train, size_t n_val, double *floor, double *constant)
+{
+    enum { P = 784 };
+    const char *dir = test_fashion_mnist_dir();
+    char img[4096];
+    ae_dataset train, val;
+    ae_error err = {0};
+    snprintf(img, sizeof img, "%s/train-images-idx3-ubyte.gz", dir);
+    cr_assert_eq(ae_idx_load(img, NULL, n_train, &train, &err), AE_OK, "%s", err.msg);
+    snprintf(img, sizeof img, "%s/t10k-images-idx3-ubyte.gz", dir);
+    cr_assert_eq(ae_idx_load(img, NULL, n_val, &val, &err), AE_OK, "%s", err.msg);
+    cr_assert(ae_dataset_sample_size(&train) == P);
+    double mean[P] = {0};
+    for (size_t i = 0; i < train.n; i++)
+        for (size_t j = 0; j < P; j++)
+            mean[j] += train.x[i * P + j];
+    for (size_t j = 0; j < P; j++)
+        mean[j] /= (double)train.n;
+    double c = 0, h = 0;
+    for (size_t i = 0; i < val.n; i++)
+        for (size_t j = 0; j < P; j++) {
+            double x = val.x[i * P + j];
+            c += bce(x, mean[j]);
+            h += bce(x, x);
+        }
+    *constant = c / (double)(val.n * P);
+    *floor = h / (double)(val.n * P);
+    ae_dataset_free(&train);
+    ae_dataset_free(&val);
 }

@@ -95,4 +95,10 @@ size_t cli_assert_same_checkpoint(const ae_runfile *a, const ae_runfile *b);
 /* Asserts every metric series but timings (names ending in "seconds") is equal bit for bit. */
 void cli_assert_same_metrics(const ae_runfile *a, const ae_runfile *b);
 
+/* Bounds for a BCE-trained model on Fashion-MNIST (first n_train training and n_val test
+ * images): *floor, the mean binary entropy of the validation pixels (no predictor scores
+ * lower), and *constant, the BCE of the best input-independent predictor (the per-pixel
+ * training mean). Per pixel BCE(x, p) = H(x) + KL(x || p), hence both. */
+void cli_fashion_bce_bounds(size_t n_train, size_t n_val, double *floor, double *constant);
+
 #endif

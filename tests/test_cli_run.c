@@ -200,14 +200,6 @@ Test(cli_run, short_run_records_provenance_config_metrics_checkpoint)
     cli_rm_rf(tmp);
 }
 
-/* Binary cross-entropy of predicting p for target x, with the clamp of
- * aelab's loss (p in [1e-7, 1 - 1e-7]) and 0·log 0 = 0. */
-static double bce(double x, double p)
-{
-    p = fmin(fmax(p, 1e-7), 1 - 1e-7);
-    return -(x > 0 ? x * log(p) : 0) - (x < 1 ? (1 - x) * log(1 - p) : 0);
-}
-
 /* One epoch of the dense experiment on the first 10,000 training images must
  * do clearly better than knowing nothing about each image.
  *
@@ -227,35 +219,8 @@ static double bce(double x, double p)
 Test(cli_run, one_epoch_on_fashion_mnist_beats_the_mean_image)
 {
     need_fashion_mnist();
-    enum { N_TRAIN = 10000, N_VAL = 2000, P = 784 };
-    const char *dir = test_fashion_mnist_dir();
-    char img[4096], lab[4096];
-    ae_dataset train, val;
-    ae_error err = {0};
-    snprintf(img, sizeof img, "%s/train-images-idx3-ubyte.gz", dir);
-    snprintf(lab, sizeof lab, "%s/train-labels-idx1-ubyte.gz", dir);
-    cr_assert_eq(ae_idx_load(img, lab, N_TRAIN, &train, &err), AE_OK, "%s", err.msg);
-    snprintf(img, sizeof img, "%s/t10k-images-idx3-ubyte.gz", dir);
-    snprintf(lab, sizeof lab, "%s/t10k-labels-idx1-ubyte.gz", dir);
-    cr_assert_eq(ae_idx_load(img, lab, N_VAL, &val, &err), AE_OK, "%s", err.msg);
-    cr_assert(train.n == N_TRAIN && val.n == N_VAL && ae_dataset_sample_size(&train) == P);
-    double mean[P] = {0};
-    for (size_t i = 0; i < train.n; i++)
-        for (size_t j = 0; j < P; j++)
-            mean[j] += train.x[i * P + j];
-    for (size_t j = 0; j < P; j++)
-        mean[j] /= (double)train.n;
-    double c = 0, hfloor = 0;
-    for (size_t i = 0; i < val.n; i++)
-        for (size_t j = 0; j < P; j++) {
-            double x = val.x[i * P + j];
-            c += bce(x, mean[j]);
-            hfloor += bce(x, x);
-        }
-    c /= (double)(val.n * P);
-    hfloor /= (double)(val.n * P);
-    ae_dataset_free(&train);
-    ae_dataset_free(&val);
+    double hfloor, c;
+    cli_fashion_bce_bounds(10000, 2000, &hfloor, &c);
     double bound = c - (c - hfloor) / 3;
 
     char tmp[4096], file[4200], path[4600], run_dir[4400];
