@@ -137,7 +137,8 @@ Test(zoo_cli, vae_pictures_and_encode_means, .timeout = 300)
     snprintf(path, sizeof path, "%s/run.h5", run_dir);
     ae_runfile *rf = cli_load_run(path);
     const float *wh = ckpt(rf, "params/h/W", IN, HID), *bh = ckpt(rf, "params/h/b", HID, 1);
-    const float *wm = ckpt(rf, "params/z_mean/W", HID, LAT), *bm = ckpt(rf, "params/z_mean/b", LAT, 1);
+    const float *wm = ckpt(rf, "params/z_mean/W", HID, LAT);
+    const float *bm = ckpt(rf, "params/z_mean/b", LAT, 1);
     const float *wv = ckpt(rf, "params/z_log_var/W", HID, LAT),
                 *bv = ckpt(rf, "params/z_log_var/b", LAT, 1);
     char img[4096];

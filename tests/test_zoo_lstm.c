@@ -141,8 +141,9 @@ Test(zoo_lstm, steps_match_keras_equations)
                           "  layers:\n"
                           "    - {name: l, type: lstm, units: 1, return_sequences: true}\n"
                           "loss: {reconstruction: mse}\n");
-    memcpy(zoo_param(&z, "l", "W")->value.data, (float[]){0.4f, -0.2f, 0.8f, 0.6f}, 4 * sizeof(float));
-    memcpy(zoo_param(&z, "l", "U")->value.data, (float[]){0.3f, 0.5f, -0.7f, 0.2f}, 4 * sizeof(float));
+    static const float w1[4] = {0.4f, -0.2f, 0.8f, 0.6f}, u1[4] = {0.3f, 0.5f, -0.7f, 0.2f};
+    memcpy(zoo_param(&z, "l", "W")->value.data, w1, sizeof w1);
+    memcpy(zoo_param(&z, "l", "U")->value.data, u1, sizeof u1);
     cr_assert_eq(zoo_param(&z, "l", "b")->value.data[1], 1.0f);
     float x1[2] = {0.5f, -1.0f};
     ae_tensor xt = zoo_batch(&z.exp.model.input, 1, x1);
@@ -172,8 +173,8 @@ Test(zoo_lstm, repeat_copies_the_vector_to_every_step)
                           "    - {name: r, type: repeat, steps: 4}\n"
                           "    - {name: l, type: lstm, units: 3}\n"
                           "loss: {reconstruction: mse}\n");
-    cr_assert(z.exp.model.layers[0].out_shape.ndim == 2 && z.exp.model.layers[0].out_shape.d[0] == 4 &&
-              z.exp.model.layers[0].out_shape.d[1] == 3);
+    const ae_shape *rs = &z.exp.model.layers[0].out_shape;
+    cr_assert(rs->ndim == 2 && rs->d[0] == 4 && rs->d[1] == 3);
     float xv[6] = {1, 2, 3, -4, -5, -6};
     ae_tensor x = zoo_batch(&z.exp.model.input, 2, xv);
     ae_tape t;

@@ -23,7 +23,10 @@
  * that varies a lot with the seed, and at lr 0.01 it has spikes back up. Measured over seeds
  * 1–8 with the experiment's batch 50 and T = 50, 12 epochs of 2000 sequences left 3 of 8
  * seeds above 0.1 (a PyTorch twin of the model behaves the same: 1 of 5 seeds at 0.19). With
- * the settings here, seeds 1–16 all ended between 0.010 and 0.040. */
+ * the settings here, seeds 1–16 all ended between 0.010 and 0.040.
+ *
+ * Under valgrind (an update takes about a second there) the same loop runs 10 updates as a
+ * memory check, and only asserts that the loss stays finite and does not blow up. */
 #include <cblas.h>
 #include <criterion/criterion.h>
 #include <math.h>
@@ -99,12 +102,14 @@ Test(zoo_sines, lstm_autoencoder_beats_noise_derived_bound, .timeout = 120)
     const ae_phase_spec *phase = &exp.train.phases[0];
     ae_optim opt;
     cr_assert_eq(ae_optim_init(&opt, &phase->optim, &m.params, &err), AE_OK, "%s", err.msg);
+    bool quick = zoo_under_valgrind();
+    int epochs = quick ? 1 : EPOCHS, batches = quick ? 10 : TRAIN / BATCH;
     ae_tape t;
     ae_tape_init(&t);
-    for (int e = 0; e < EPOCHS; e++) {
+    for (int e = 0; e < epochs; e++) {
         if (e == DECAY_AT)
             ae_optim_set_lr(&opt, 0.1f * opt.cfg.lr);
-        for (int b = 0; b < TRAIN / BATCH; b++) {
+        for (int b = 0; b < batches; b++) {
             ae_tensor x = zoo_batch(&exp.model.input, BATCH, train.x + (size_t)b * BATCH * STEPS);
             ae_tape_reset(&t);
             t.training = true;
@@ -121,12 +126,17 @@ Test(zoo_sines, lstm_autoencoder_beats_noise_derived_bound, .timeout = 120)
     ae_epoch_losses val;
     cr_assert_eq(ae_evaluate(&m, &exp, phase, &test, &val, &err), AE_OK, "%s", err.msg);
 
+    if (quick) {
+        cr_assert(isfinite(val.total) && val.total < 2 * trivial, "test MSE %.5f after %d updates",
+                  val.total, batches);
+        goto done;
+    }
     cr_assert(val.total < bound,
               "test MSE %.5f is not below the bound %.5f (noise² %.3f, trivial %.4f)", val.total,
               bound, sigma2, trivial);
     cr_assert(val.total > floor, "test MSE %.5f below what a %d-value code allows (%.5f)",
               val.total, code, floor);
-
+done:
     ae_optim_free(&opt);
     ae_model_free(&m);
     ae_dataset_free(&train);

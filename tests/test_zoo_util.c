@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* valgrind's client request, when its header is installed (it costs a few instructions) */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+
 void zoo_load(zoo_exp *z, const char *yaml)
 {
     memset(z, 0, sizeof *z);
@@ -74,4 +81,14 @@ ae_param *zoo_param(zoo_exp *z, const char *layer, const char *what)
     ae_param *p = ae_params_find(&z->model.params, name);
     cr_assert_not_null(p, "no parameter %s", name);
     return p;
+}
+
+bool zoo_under_valgrind(void)
+{
+#ifdef RUNNING_ON_VALGRIND
+    if (RUNNING_ON_VALGRIND)
+        return true;
+#endif
+    const char *preload = getenv("LD_PRELOAD");
+    return preload && strstr(preload, "vgpreload") != NULL;
 }

@@ -39,4 +39,8 @@ ae_tensor zoo_batch(const ae_shape *s, int n, float *data);
 /* The parameter of a layer's slot ("W", "U", "b") by name, asserted to exist. */
 ae_param *zoo_param(zoo_exp *z, const char *layer, const char *what);
 
+/* True when the suite runs under valgrind (its preload library is in LD_PRELOAD): long
+ * trainings then shrink to a memory check. */
+bool zoo_under_valgrind(void);
+
 #endif

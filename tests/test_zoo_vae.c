@@ -248,7 +248,8 @@ Test(zoo_vae, sigma_parameterisations_and_eval_mean)
             sb->value.data[k] = c;
         ae_tensor x = zoo_batch(&z.exp.model.input, N, xv);
         gc_fill_uniform(&x, 0.0f, 1.0f, 31);
-        int zl = ae_model_find_layer(&z.exp.model, "z"), ml = ae_model_find_layer(&z.exp.model, "mu");
+        int zl = ae_model_find_layer(&z.exp.model, "z");
+        int ml = ae_model_find_layer(&z.exp.model, "mu");
         for (int training = 1; training >= 0; training--) {
             ae_tape t;
             ae_tape_init(&t);
@@ -313,4 +314,39 @@ Test(zoo_vae, sampling_stream_is_addressable)
     cr_assert_neq(memcmp(out[0], out[2], sizeof out[0]), 0, "another batch, same draws");
     cr_assert_neq(memcmp(out[0], out[3], sizeof out[0]), 0, "another seed, same draws");
     zoo_free(&z);
+}
+
+/* loss.reduction: sum gives the reconstruction summed over each sample's features and
+ * averaged over the batch (the VAEs' form): F times the per-element mean, on the same model
+ * and batch. */
+Test(zoo_vae, reduction_sum_is_summed_over_features)
+{
+    float x[4 * 6];
+    ae_tensor xt = {.ndim = 1, .size = 4 * 6, .data = x};
+    gc_fill_uniform(&xt, 0.0f, 1.0f, 71);
+    double recon[2];
+    for (int k = 0; k < 2; k++) {
+        char yaml[2048];
+        snprintf(yaml, sizeof yaml,
+                 ZOO_HEAD "model:\n"
+                          "  input: [6]\n"
+                          "  code: z\n"
+                          "  layers:\n"
+                          "    - {name: mu, type: dense, units: 2}\n"
+                          "    - {name: s, type: dense, units: 2, input: input}\n"
+                          "    - {name: z, type: sampling, mean: mu, log_var: s}\n"
+                          "    - {name: out, type: dense, units: 6, activation: sigmoid}\n"
+                          "loss:\n"
+                          "  reconstruction: bce\n"
+                          "  reduction: %s\n"
+                          "  terms: [{type: kl_normal, layer: mu, log_var: s, weight: 1}]\n",
+                 k ? "sum" : "mean");
+        zoo_exp z;
+        zoo_load(&z, yaml);
+        recon[k] = term_value(&z, x, 4, "recon", false);
+        zoo_free(&z);
+    }
+    cr_assert(recon[0] > 0.1, "BCE %.6g", recon[0]);
+    cr_assert(fabs(recon[1] - 6 * recon[0]) <= 1e-5 * recon[1], "sum %.7g, 6 × mean %.7g",
+              recon[1], 6 * recon[0]);
 }
