@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tensor.h"
+
 void ae_experiment_free(ae_experiment *e)
 {
     for (size_t i = 0; i < e->loss.n_terms; i++) {
@@ -42,13 +44,9 @@ size_t ae_shape_size(const ae_shape *s)
 
 const char *ae_shape_str(const ae_shape *s, char *buf, size_t size)
 {
-    size_t len = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < s->ndim && len < size; i++)
-        len += (size_t)snprintf(buf + len, size - len, "%s%d", i ? ", " : "[", s->d[i]);
-    if (len < size)
-        snprintf(buf + len, size - len, "]");
-    return buf;
+    ae_tensor view = {.ndim = s->ndim};
+    memcpy(view.shape, s->d, (size_t)s->ndim * sizeof *s->d);
+    return ae_tensor_shape_str(&view, buf, size);
 }
 
 int ae_model_find_layer(const ae_model_spec *m, const char *name)
