@@ -27,22 +27,22 @@ static ae_code check_input(const ae_experiment *exp, const ae_dataset *data, ae_
     return AE_OK;
 }
 
-ae_code ae_evaluate(ae_model *m, const ae_experiment *exp, const ae_phase_spec *phase,
-                    const ae_dataset *data, ae_epoch_losses *out, ae_error *err)
+ae_code ae_evaluate_on(ae_tape *t, ae_model *m, const ae_experiment *exp,
+                      const ae_phase_spec *phase, const ae_dataset *data, ae_epoch_losses *out,
+                      ae_error *err)
 {
     memset(out, 0, sizeof *out);
     if (check_input(exp, data, err) != AE_OK)
         return err->code;
-    ae_tape t;
-    ae_tape_init(&t);
-    t.training = false;
+    bool was_training = t->training;
+    t->training = false;
     ae_code code = AE_OK;
     for (size_t first = 0; first < data->n && code == AE_OK; first += EVAL_BATCH) {
         size_t count = data->n - first < EVAL_BATCH ? data->n - first : EVAL_BATCH;
         ae_tensor x = slice(data, &exp->model.input, first, count);
-        ae_tape_reset(&t);
+        ae_tape_reset(t);
         ae_loss_terms terms;
-        code = ae_phase_loss(m, exp, phase, &t, &x, 0, first / EVAL_BATCH, &terms, err);
+        code = ae_phase_loss(m, exp, phase, t, &x, 0, first / EVAL_BATCH, &terms, err);
         if (code != AE_OK)
             break;
         out->n = terms.n;
@@ -52,13 +52,24 @@ ae_code ae_evaluate(ae_model *m, const ae_experiment *exp, const ae_phase_spec *
             out->value[i] += terms.value[i]->value.data[0] * (double)count;
         }
     }
-    ae_tape_free(&t);
+    ae_tape_reset(t);
+    t->training = was_training;
     if (code != AE_OK)
         return code;
     out->total /= (double)data->n;
     for (size_t i = 0; i < out->n; i++)
         out->value[i] /= (double)data->n;
     return AE_OK;
+}
+
+ae_code ae_evaluate(ae_model *m, const ae_experiment *exp, const ae_phase_spec *phase,
+                    const ae_dataset *data, ae_epoch_losses *out, ae_error *err)
+{
+    ae_tape t;
+    ae_tape_init(&t);
+    ae_code code = ae_evaluate_on(&t, m, exp, phase, data, out, err);
+    ae_tape_free(&t);
+    return code;
 }
 
 ae_code ae_model_outputs(ae_model *m, const ae_experiment *exp, const ae_dataset *data,

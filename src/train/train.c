@@ -216,7 +216,7 @@ static ae_code run_phase(ae_session *s, ae_tape *t, ae_batcher *b, const ae_trai
         double start = now_seconds();
         ae_epoch_losses train, val;
         if (run_epoch(s, t, b, epoch, hooks, &train, err) != AE_OK ||
-            ae_evaluate(&s->model, exp, phase, s->val, &val, err) != AE_OK)
+            ae_evaluate_on(t, &s->model, exp, phase, s->val, &val, err) != AE_OK)
             return err->code;
         if (!isfinite(val.total))
             return ae_error_set(err, AE_ERR_DIVERGED, "validation loss is %g after epoch %d",

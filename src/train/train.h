@@ -66,6 +66,11 @@ ae_code ae_session_train(ae_session *s, const ae_train_hooks *hooks, ae_error *e
 /* Mean loss terms of the phase's objective over a dataset, in evaluation mode. */
 ae_code ae_evaluate(ae_model *m, const ae_experiment *exp, const ae_phase_spec *phase,
                     const ae_dataset *data, ae_epoch_losses *out, ae_error *err);
+/* The same on the caller's tape (reset before and after), so that training reuses its
+ * step memory for validation instead of faulting in fresh pages every epoch. */
+ae_code ae_evaluate_on(ae_tape *t, ae_model *m, const ae_experiment *exp,
+                      const ae_phase_spec *phase, const ae_dataset *data, ae_epoch_losses *out,
+                      ae_error *err);
 
 /* The phase's forward pass and loss on the batch x, recorded on t. */
 ae_code ae_phase_loss(ae_model *m, const ae_experiment *exp, const ae_phase_spec *phase,
