@@ -71,3 +71,40 @@ Test(seq, gradients)
     ae_tensor vars[2] = {vr, vq};
     gc_assert(gc_check(vars, 2, NULL, build_repeat, NULL, 1e-2f), 1e-3, "repeat");
 }
+
+/* Slices of one contiguous range and reshapes are views: no copy, and their consumers add
+ * straight into the viewed node's gradient. Here that gradient is shared with consumers of x
+ * recorded before and after the views, with a view of a view, with overlapping views, and
+ * with a loss whose backward would otherwise hand its own buffer over as the gradient. */
+static ae_node *build_views(ae_tape *t, ae_node **v, void *ctx)
+{
+    ae_node *x = v[0]; /* [4, 6] */
+    ae_node *before = ae_sum(t, ae_square(t, x), -1);
+    ae_node *top = ae_slice(t, x, 0, 0, 2), *bottom = ae_slice(t, x, 0, 2, 2);
+    ae_node *flat = ae_reshape(t, bottom, 1, (int[]){12});
+    ae_node *middle = ae_slice(t, ae_reshape(t, x, 2, (int[]){8, 3}), 0, 3, 2); /* overlaps both */
+    ae_node *gated = ae_sum(t, ae_mul(t, top, ae_activation(t, top, AE_ACT_SIGMOID, 0)), -1);
+    ae_node *bce = ae_bce_logits_loss(t, flat, ae_scale(t, flat, 0.25f), AE_REDUCE_MEAN);
+    ae_node *mid = ae_sum(t, ae_activation(t, middle, AE_ACT_TANH, 0), -1);
+    ae_node *after = ae_sum(t, ae_exp(t, x), -1);
+    return ae_add(t, ae_add(t, before, gated), ae_add(t, ae_add(t, bce, mid), after));
+}
+
+Test(seq, contiguous_slices_and_reshapes_are_views)
+{
+    float d[4 * 6];
+    ae_tensor x = {0};
+    ae_tensor_set_shape(&x, 2, (int[]){4, 6});
+    x.data = d;
+    gc_fill_uniform(&x, -1, 1, 5);
+    ae_tape t;
+    ae_tape_init(&t);
+    ae_node *xn = ae_tape_variable(&t, &x);
+    ae_node *rows = ae_slice(&t, xn, 0, 1, 2), *cols = ae_slice(&t, xn, 1, 1, 2);
+    cr_assert_eq(rows->value.data, d + 6, "a row range is a view");
+    cr_assert_eq(rows->view_of, xn);
+    cr_assert_null(cols->view_of, "a column range is not contiguous: copied");
+    cr_assert_float_eq(cols->value.data[2], d[7], 0);
+    ae_tape_free(&t);
+    gc_assert(gc_check(&x, 1, NULL, build_views, NULL, 1e-2f), 1e-3, "views");
+}

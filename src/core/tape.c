@@ -50,7 +50,11 @@ void *ae_tape_scratch(ae_tape *t, size_t bytes)
 
 float *ae_tape_grad(ae_tape *t, ae_node *n)
 {
-    if (!n->grad) {
+    if (!n->grad && n->view_of) {
+        float *g = ae_tape_grad(t, n->view_of);
+        if (g)
+            n->grad = g + (n->value.data - n->view_of->value.data);
+    } else if (!n->grad) {
         n->grad = ae_arena_calloc(&t->arena, n->value.size * sizeof(float));
         if (!n->grad)
             ae_tape_fail(t, AE_ERR_NOMEM, "out of memory for a gradient of %zu values", n->value.size);
@@ -146,6 +150,26 @@ ae_node *ae_tape_record(ae_tape *t, const ae_op_def *op, ae_node *const *in, int
     return n;
 }
 
+ae_node *ae_tape_view(ae_tape *t, const ae_op_def *op, ae_node *x, int ndim, const int *shape,
+                      size_t offset)
+{
+    if (!x || t->failed)
+        return NULL;
+    ae_node *n = ae_tape_record(t, op, &x, 1, ndim, shape, x->value.data + offset);
+    if (!n)
+        return NULL;
+    if (offset + n->value.size > x->value.size)
+        return ae_tape_fail(t, AE_ERR_INTERNAL, "%s: view past the end of its input", op->name);
+    n->view_of = x;
+    return n;
+}
+
+void ae_tape_view_noop(ae_tape *t, ae_node *n)
+{
+    (void)t;
+    (void)n;
+}
+
 ae_node *ae_tape_finish(ae_tape *t, ae_node *n)
 {
     if (!n || t->failed)
@@ -188,7 +212,7 @@ void ae_tape_zero_node_grads(ae_tape *t)
 {
     for (size_t i = 0; i < t->n_nodes; i++) {
         ae_node *n = t->nodes[i];
-        if (n->grad && !n->param)
+        if (n->grad && !n->param && !n->view_of)
             memset(n->grad, 0, n->value.size * sizeof(float));
     }
 }

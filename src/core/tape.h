@@ -49,6 +49,7 @@ struct ae_node {
     float fattr[AE_NODE_FATTR]; /* op attributes (scale, slope, probability, ...) */
     int iattr[AE_NODE_IATTR];   /* op attributes (axis, flags, kernel geometry, ...) */
     void *aux;           /* op-owned per-step data in the arena (masks, indices, saved statistics) */
+    ae_node *view_of;    /* views: value and gradient alias this node's, at the same offset */
 };
 
 struct ae_tape {
@@ -79,6 +80,13 @@ ae_node *ae_tape_param(ae_tape *t, ae_param *p);
  * and aux and calls ae_tape_finish. */
 ae_node *ae_tape_record(ae_tape *t, const ae_op_def *op, ae_node *const *in, int n_in, int ndim,
                         const int *shape, float *alias_data);
+/* For op builders: a view of x with the given shape over x's values from offset on (no copy).
+ * Its gradient aliases the same range of x's gradient, so consumers of the view add straight
+ * into x's and the view's op needs no backward of its own (and its forward nothing to do). */
+ae_node *ae_tape_view(ae_tape *t, const ae_op_def *op, ae_node *x, int ndim, const int *shape,
+                      size_t offset);
+/* The forward and the backward of a view op: values and gradients alias, nothing to compute. */
+void ae_tape_view_noop(ae_tape *t, ae_node *n);
 /* Runs the node's forward and returns it (NULL if the tape has failed). */
 ae_node *ae_tape_finish(ae_tape *t, ae_node *n);
 /* Records err as the tape's failure (first one wins) and returns NULL. */
@@ -87,7 +95,8 @@ ae_node *ae_tape_fail(ae_tape *t, ae_code code, const char *fmt, ...)
 
 /* Per-step scratch memory (64-byte aligned); NULL and a recorded failure when out of memory. */
 void *ae_tape_scratch(ae_tape *t, size_t bytes);
-/* The gradient buffer of n, allocated zeroed on first use. */
+/* The gradient buffer of n, allocated zeroed on first use (a view's: its range of the viewed
+ * node's buffer). */
 float *ae_tape_grad(ae_tape *t, ae_node *n);
 
 /* Seeds d(loss)/d(loss) = 1 and runs every backward in reverse order.
@@ -96,7 +105,8 @@ ae_code ae_tape_backward(ae_tape *t, ae_node *loss, ae_error *err);
 /* Like ae_tape_backward from a node of any shape, seeding its gradient with seed
  * (out->value.size values): the vector-Jacobian product that gradient checks use. */
 ae_code ae_tape_backward_seeded(ae_tape *t, ae_node *out, const float *seed, ae_error *err);
-/* Zeroes the gradients of every non-parameter node (parameters: ae_params_zero_grad). */
+/* Zeroes the gradients of every non-parameter node (parameters: ae_params_zero_grad; views
+ * share their node's). */
 void ae_tape_zero_node_grads(ae_tape *t);
 /* Re-runs every forward in order over the recorded graph (finite differences
  * perturb a leaf and replay; stochastic ops reuse their recorded draws). */

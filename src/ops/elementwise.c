@@ -240,18 +240,13 @@ static void exp_backward(ae_tape *t, ae_node *n)
         ae_ops_acc_mul(g, n->grad, n->value.data, 1.0f, n->value.size, assign);
 }
 
-static void view_forward(ae_tape *t, ae_node *n)
-{
-    /* the value aliases the input's data: nothing to compute */
-}
-
 static const ae_op_def op_scale = {"scale", scale_forward, scale_backward};
 static const ae_op_def op_add_scalar = {"add_scalar", add_scalar_forward, pass_backward};
 static const ae_op_def op_square = {"square", square_forward, square_backward};
 static const ae_op_def op_abs = {"abs", abs_forward, abs_backward};
 static const ae_op_def op_log = {"log", log_forward, log_backward};
 static const ae_op_def op_exp = {"exp", exp_forward, exp_backward};
-static const ae_op_def op_reshape = {"reshape", view_forward, pass_backward};
+static const ae_op_def op_reshape = {"reshape", ae_tape_view_noop, ae_tape_view_noop};
 
 static ae_node *unary(ae_tape *t, const ae_op_def *op, ae_node *a, float s)
 {
@@ -306,5 +301,5 @@ ae_node *ae_reshape(ae_tape *t, ae_node *a, int ndim, const int *shape)
         return ae_tape_fail(t, AE_ERR_SHAPE, "reshape: %s has %zu values, %s has %zu",
                             ae_tensor_shape_str(&a->value, as, sizeof as), a->value.size,
                             ae_tensor_shape_str(&want, ws, sizeof ws), want.size);
-    return ae_tape_finish(t, ae_tape_record(t, &op_reshape, &a, 1, ndim, shape, a->value.data));
+    return ae_tape_finish(t, ae_tape_view(t, &op_reshape, a, ndim, shape, 0));
 }

@@ -4,7 +4,8 @@
  * gradient buffer yet, zero-filling one only to add into it wastes a pass over memory, so
  * ae_ops_grad_begin attaches an uninitialised buffer and tells the caller to assign instead;
  * the result is the same as ae_tape_grad followed by +=. An aliasing second input (ae_mul(t,
- * x, x)) then finds the buffer in place and adds, as it must. */
+ * x, x)) then finds the buffer in place and adds, as it must; so does a view, whose buffer is
+ * part of the viewed node's. */
 #ifndef AELAB_OPS_GRAD_H
 #define AELAB_OPS_GRAD_H
 
@@ -17,6 +18,10 @@
  * the caller must write every element. NULL (tape failed) when out of memory. */
 static inline float *ae_ops_grad_begin(ae_tape *t, ae_node *n, bool *assign)
 {
+    if (n->view_of) { /* the viewed node's other elements must stay: add */
+        *assign = false;
+        return ae_tape_grad(t, n);
+    }
     *assign = n->grad == NULL;
     if (*assign)
         n->grad = ae_tape_scratch(t, n->value.size * sizeof(float));

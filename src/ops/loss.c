@@ -273,8 +273,10 @@ static void bce_logits_backward(ae_tape *t, ae_node *n)
         if (t->failed)
             return;
     }
-    if (z->grad) {
-        ae_ops_acc_scaled(z->grad, n->aux, g, size, false);
+    if (z->grad || z->view_of) { /* a buffer to add into (a view's is its node's) */
+        float *gz = ae_tape_grad(t, z);
+        if (gz)
+            ae_ops_acc_scaled(gz, n->aux, g, size, false);
         return;
     }
     if (g != 1.0f)

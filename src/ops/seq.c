@@ -50,6 +50,8 @@ static void slice_backward(ae_tape *t, ae_node *n)
 }
 
 static const ae_op_def op_slice = {"slice", slice_forward, slice_backward};
+/* A slice of one contiguous range (nothing varies before the axis): a view, no copy. */
+static const ae_op_def op_slice_view = {"slice_view", ae_tape_view_noop, ae_tape_view_noop};
 
 ae_node *ae_slice(ae_tape *t, ae_node *x, int axis, int start, int len)
 {
@@ -62,6 +64,11 @@ ae_node *ae_slice(ae_tape *t, ae_node *x, int axis, int start, int len)
     int shape[AE_MAX_DIMS];
     memcpy(shape, v->shape, sizeof shape);
     shape[axis] = len;
+    size_t outer, inner;
+    split_dims(v, axis, &outer, &inner);
+    if (outer == 1)
+        return ae_tape_finish(t, ae_tape_view(t, &op_slice_view, x, v->ndim, shape,
+                                              (size_t)start * inner));
     ae_node *n = ae_tape_record(t, &op_slice, &x, 1, v->ndim, shape, NULL);
     if (!n)
         return NULL;
