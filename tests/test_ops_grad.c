@@ -106,6 +106,51 @@ Test(ops_grad, bias_add_fanout)
     check2(&x, &b, build_bias_fanout, NULL, 1e-2f, "bias_add with fan-out");
 }
 
+/* ---- matmul and matmul_add ---- */
+
+typedef struct mm_case {
+    bool ta, tb, add;
+} mm_case;
+
+/* op(A)·op(B) (+ C), then a second consumer of A and of C recorded later, so that the
+ * product's backward must add into their gradients (and assign when it comes first). */
+static ae_node *build_matmul(ae_tape *t, ae_node **v, void *ctx)
+{
+    mm_case *c = ctx;
+    ae_node *y = c->add ? ae_matmul_add(t, v[0], v[1], v[2], c->ta, c->tb)
+                        : ae_matmul(t, v[0], v[1], c->ta, c->tb);
+    ae_node *later = ae_add(t, ae_sum(t, ae_square(t, v[0]), -1), ae_sum(t, ae_exp(t, v[2]), -1));
+    return ae_add(t, ae_sum(t, ae_square(t, y), -1), later);
+}
+
+Test(ops_grad, matmul_and_matmul_add_all_transposes)
+{
+    for (int k = 0; k < 8; k++) {
+        mm_case c = {k & 1, k & 2, k & 4};
+        var a, b, cc;
+        var_init(&a, 2, c.ta ? (int[]){5, 3} : (int[]){3, 5}, -1, 1, 300 + k);
+        var_init(&b, 2, c.tb ? (int[]){4, 5} : (int[]){5, 4}, -1, 1, 310 + k);
+        var_init(&cc, 2, (int[]){3, 4}, -1, 1, 320 + k);
+        ae_tensor vars[3] = {a.t, b.t, cc.t};
+        char what[64];
+        snprintf(what, sizeof what, "matmul%s ta=%d tb=%d", c.add ? "_add" : "", c.ta, c.tb);
+        gc_assert(gc_check(vars, 3, NULL, build_matmul, &c, 1e-2f), 1e-3, what);
+    }
+}
+
+/* x·xᵀ + x: all three operands alias */
+static ae_node *build_matmul_alias(ae_tape *t, ae_node **v, void *ctx)
+{
+    return ae_matmul_add(t, v[0], v[0], v[0], false, true);
+}
+
+Test(ops_grad, matmul_add_aliasing)
+{
+    var x;
+    var_init(&x, 2, (int[]){4, 4}, -1, 1, 330);
+    check1(&x, build_matmul_alias, NULL, 1e-2f, "matmul_add(x, x, x)");
+}
+
 /* ---- the fused dense layer ---- */
 
 typedef struct dense_case {

@@ -13,6 +13,28 @@ static ae_tensor tensor3(float *data, int a, int b, int c)
     return t;
 }
 
+Test(seq, swap_leading_values)
+{
+    float d[24];
+    for (int i = 0; i < 24; i++)
+        d[i] = (float)i;
+    ae_tensor x = tensor3(d, 2, 3, 4);
+    ae_tape t;
+    ae_tape_init(&t);
+    ae_node *s = ae_swap_leading(&t, ae_tape_input(&t, &x));
+    cr_assert_not_null(s);
+    cr_assert(s->value.shape[0] == 3 && s->value.shape[1] == 2 && s->value.shape[2] == 4);
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 3; b++)
+            for (int k = 0; k < 4; k++)
+                cr_assert_float_eq(s->value.data[(b * 2 + a) * 4 + k], d[(a * 3 + b) * 4 + k], 0);
+    ae_tensor v = {0};
+    ae_tensor_set_shape(&v, 1, (int[]){24});
+    v.data = d;
+    cr_assert_null(ae_swap_leading(&t, ae_tape_input(&t, &v)), "1-D input must fail");
+    ae_tape_free(&t);
+}
+
 Test(seq, slice_values_middle_axis)
 {
     float d[24];
@@ -46,6 +68,14 @@ static ae_node *build_steps(ae_tape *t, ae_node **v, void *ctx)
     return ae_stack_steps(t, steps, 3);
 }
 
+/* [2, 3, 4] → [3, 2, 4] and back to [2, 3, 4] through a different consumer per layout */
+static ae_node *build_swap(ae_tape *t, ae_node **v, void *ctx)
+{
+    ae_node *s = ae_swap_leading(t, v[0]);
+    ae_node *back = ae_swap_leading(t, ae_activation(t, s, AE_ACT_TANH, 0));
+    return ae_add(t, ae_mul(t, back, v[0]), ae_scale(t, ae_swap_leading(t, s), 2.0f));
+}
+
 static ae_node *build_repeat(ae_tape *t, ae_node **v, void *ctx)
 {
     return ae_mul(t, ae_repeat(t, v[0], 4), v[1]);
@@ -68,6 +98,7 @@ Test(seq, gradients)
     /* 1e-3 with h = 1e-2: these ops are (bi)linear, so only float rounding remains. */
     gc_assert(gc_check(&va, 1, NULL, build_slices, NULL, 1e-2f), 1e-3, "slice");
     gc_assert(gc_check(&vs, 1, NULL, build_steps, NULL, 1e-2f), 1e-3, "time_step + stack");
+    gc_assert(gc_check(&vs, 1, NULL, build_swap, NULL, 1e-2f), 1e-3, "swap_leading");
     ae_tensor vars[2] = {vr, vq};
     gc_assert(gc_check(vars, 2, NULL, build_repeat, NULL, 1e-2f), 1e-3, "repeat");
 }

@@ -15,6 +15,9 @@
 /* C = op(A)·op(B) for 2-D A and B, op = transpose when the flag is set; one cblas_sgemm forward,
  * two in backward. A tied decoder reads the encoder's W with trans_b. */
 ae_node *ae_matmul(ae_tape *t, ae_node *a, ae_node *b, bool trans_a, bool trans_b);
+/* op(A)·op(B) + C in one node (C of the product's shape): the product accumulates onto a copy
+ * of C, saving the separate add's pass (an LSTM step: h·U plus the step's input projection). */
+ae_node *ae_matmul_add(ae_tape *t, ae_node *a, ae_node *b, ae_node *c, bool trans_a, bool trans_b);
 /* x + b with b broadcast: x N×F and b [F], or x N×C×H×W / N×T×F and b [C] resp. [F] (last axis for 3-D). */
 ae_node *ae_bias_add(ae_tape *t, ae_node *x, ae_node *b);
 /* A dense layer in one node (dense.c): y = x·op(W) + b for x N×K, W K×M (M×K with trans_w, as a

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "ops/grad.h"
 #include "ops/ops.h"
 
 /* outer = product of dims before axis, inner = product after. */
@@ -86,6 +87,64 @@ ae_node *ae_time_step(ae_tape *t, ae_node *x, int step)
     ae_node *s = ae_slice(t, x, 1, step, 1);
     int shape[2] = {x->value.shape[0], x->value.shape[2]};
     return ae_reshape(t, s, 2, shape);
+}
+
+/* ---- swap_leading: [A, B, ...] → [B, A, ...] ---- */
+
+/* Moves blocks of `inner` values from position (a, b) of an [A, B] grid to (b, a); with
+ * add, adds them there instead (the backward of the same move in the other direction). */
+static void swap_blocks(float *dst, const float *src, size_t rows, size_t cols, size_t inner,
+                        bool add)
+{
+    for (size_t a = 0; a < rows; a++)
+        for (size_t b = 0; b < cols; b++) {
+            float *d = dst + (b * rows + a) * inner;
+            const float *x = src + (a * cols + b) * inner;
+            if (add)
+                for (size_t k = 0; k < inner; k++)
+                    d[k] += x[k];
+            else
+                memcpy(d, x, inner * sizeof(float));
+        }
+}
+
+static size_t trailing(const ae_tensor *v)
+{
+    size_t inner = 1;
+    for (int d = 2; d < v->ndim; d++)
+        inner *= (size_t)v->shape[d];
+    return inner;
+}
+
+static void swap_forward(ae_tape *t, ae_node *n)
+{
+    const ae_tensor *x = &n->in[0]->value;
+    swap_blocks(n->value.data, x->data, (size_t)x->shape[0], (size_t)x->shape[1], trailing(x),
+                false);
+}
+
+static void swap_backward(ae_tape *t, ae_node *n)
+{
+    bool assign;
+    float *g = ae_ops_grad_begin(t, n->in[0], &assign);
+    if (g) /* the output is [B, A, ...]: moving its gradient back is the same swap */
+        swap_blocks(g, n->grad, (size_t)n->value.shape[0], (size_t)n->value.shape[1],
+                    trailing(&n->value), !assign);
+}
+
+static const ae_op_def op_swap = {"swap_leading", swap_forward, swap_backward};
+
+ae_node *ae_swap_leading(ae_tape *t, ae_node *x)
+{
+    if (!x || t->failed)
+        return NULL;
+    if (x->value.ndim < 2)
+        return ae_tape_fail(t, AE_ERR_SHAPE, "swap_leading: expected at least 2 axes");
+    int shape[AE_MAX_DIMS];
+    memcpy(shape, x->value.shape, sizeof shape);
+    shape[0] = x->value.shape[1];
+    shape[1] = x->value.shape[0];
+    return ae_tape_finish(t, ae_tape_record(t, &op_swap, &x, 1, x->value.ndim, shape, NULL));
 }
 
 /* ---- stack: n × [N, F] → [N, n, F] ---- */

@@ -10,6 +10,9 @@
 ae_node *ae_slice(ae_tape *t, ae_node *x, int axis, int start, int len);
 /* Step s of a sequence x [N, T, F] as [N, F]. */
 ae_node *ae_time_step(ae_tape *t, ae_node *x, int step);
+/* x [A, B, ...] as [B, A, ...]: a sequence [N, T, F] step-major, so that each step's rows are
+ * contiguous (and slicing them a view). */
+ae_node *ae_swap_leading(ae_tape *t, ae_node *x);
 /* n nodes of equal shape [N, F] stacked into [N, n, F] (the steps of a sequence). */
 ae_node *ae_stack_steps(ae_tape *t, ae_node *const *xs, int n);
 /* x [N, F] repeated T times: [N, T, F] (RepeatVector). */
