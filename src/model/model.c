@@ -202,42 +202,34 @@ static ae_node *dense_forward(ae_model *m, ae_tape *t, size_t i, ae_node *x)
     return ae_reshape(t, y, 3, (int[]){n, steps, l->units});
 }
 
-/* A zero [N, U] state for the first step. */
-static ae_node *zeros(ae_tape *t, int n, int units)
-{
-    ae_tensor z = {0};
-    ae_tensor_set_shape(&z, 2, (int[]){n, units});
-    z.data = ae_tape_scratch(t, z.size * sizeof(float));
-    if (!z.data)
-        return NULL;
-    memset(z.data, 0, z.size * sizeof(float));
-    return ae_tape_input(t, &z);
-}
-
-/* Keras' LSTM from tape ops: the input projection of all steps is one product, each step one
- * more product h·U for the four gates (i, f, c, o), then elementwise ops; backward through time
- * is the tape's. */
+/* Keras' LSTM from tape ops. The input projection of all steps is one product over the
+ * sequence laid out step-major, so that step s's pre-activations are a contiguous block of
+ * rows (a view, no copy); each step adds one more product h·U for the four gates (i, f, c, o)
+ * onto that block, then elementwise ops. Backward through time is the tape's. */
 static ae_node *lstm_forward(ae_model *m, ae_tape *t, size_t i, ae_node *x)
 {
     const ae_layer_spec *l = &m->spec->layers[i];
     int n = x->value.shape[0], steps = x->value.shape[1], u = l->units;
     ae_node *w = param(m, t, m->lp[i].kernel), *rec = param(m, t, m->lp[i].recurrent);
-    ae_node *rows = ae_reshape(t, x, 2, (int[]){n * steps, x->value.shape[2]});
-    ae_node *proj = ae_reshape(t, ae_dense(t, rows, w, param(m, t, m->lp[i].bias), false), 3,
-                               (int[]){n, steps, 4 * u});
+    ae_node *rows = ae_reshape(t, ae_swap_leading(t, x), 2, (int[]){steps * n, x->value.shape[2]});
+    ae_node *proj = ae_dense(t, rows, w, param(m, t, m->lp[i].bias), false); /* [T·N, 4U] */
     ae_node **hs = l->return_sequences ? ae_tape_scratch(t, (size_t)steps * sizeof *hs) : NULL;
     if (l->return_sequences && !hs)
         return NULL;
-    ae_node *h = NULL, *c = zeros(t, n, u);
+    ae_node *h = NULL, *c = NULL;
     for (int s = 0; s < steps; s++) {
-        ae_node *z = ae_time_step(t, proj, s);
+        ae_node *z = ae_slice(t, proj, 0, s * n, n);
         if (h)
-            z = ae_add(t, z, ae_matmul(t, h, rec, false, false));
+            z = ae_matmul_add(t, h, rec, z, false, false);
         ae_node *ig = ae_activation(t, ae_slice(t, z, 1, 0, u), AE_ACT_SIGMOID, 0);
-        ae_node *fg = ae_activation(t, ae_slice(t, z, 1, u, u), AE_ACT_SIGMOID, 0);
         ae_node *gg = ae_activation(t, ae_slice(t, z, 1, 2 * u, u), AE_ACT_TANH, 0);
         ae_node *og = ae_activation(t, ae_slice(t, z, 1, 3 * u, u), AE_ACT_SIGMOID, 0);
-        c = s == 0 ? ae_mul(t, ig, gg) : ae_add(t, ae_mul(t, fg, c), ae_mul(t, ig, gg));
+        if (!c) { /* the first step's state is zero: no forget gate term */
+            c = ae_mul(t, ig, gg);
+        } else {
+            ae_node *fg = ae_activation(t, ae_slice(t, z, 1, u, u), AE_ACT_SIGMOID, 0);
+            c = ae_add(t, ae_mul(t, fg, c), ae_mul(t, ig, gg));
+        }
         h = ae_mul(t, og, ae_activation(t, c, AE_ACT_TANH, 0));
         if (hs)
             hs[s] = h;
