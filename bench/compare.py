@@ -5,6 +5,7 @@
                            [--aelab-threads 2] [--torch t2,t2p,t1]
   compare.py accuracy NAME [--epochs E] [--aelab-threads 2] [--torch t2p] [--seeds 1]
   compare.py check NAME...   [--train-limit 2000] [--val-limit 1000]
+  compare.py trajectory NAME... [--epochs 2] [--train-limit 6000] [--val-limit 1000]
 
 NAME is one of the comparisons below (dense, conv, conv32, vae, handson-vae, seq2seq).
 
@@ -32,6 +33,10 @@ accuracy: trains aelab and each torch configuration for the given epochs one aft
 check: aelab trains one epoch; the twin loads aelab's checkpoint and evaluates the same
 validation images: equal losses (to float rounding) show that the twin computes the same
 function, loss definitions included.
+
+trajectory: both train from aelab's initial parameters on the same batches (no shuffling);
+per-epoch losses that agree show that gradients and Adam agree too (deterministic models:
+dense, conv, conv32, seq2seq).
 
 Torch configurations: tN = torch.set_num_threads(N); a trailing p adds OMP_WAIT_POLICY=PASSIVE
 (threads sleep at barriers instead of spinning, which matters on a loaded machine). Torch always
@@ -358,6 +363,56 @@ def check(args, name):
             "max_rel": max(abs(b - a) / max(abs(a), 1e-30) for _, a, b in rows)}
 
 
+def trajectory(args, name):
+    """Same start, same batches: aelab trains one epoch at lr 1e-12, the smallest it accepts
+    (Adam then moves a weight by about 1e-12, below float32 resolution for all but zero biases:
+    its checkpoint holds its initial parameters), then trains `epochs` epochs without shuffling; the twin starts from
+    those parameters and trains as many epochs on the batches in the same order. Per-epoch
+    losses then differ only by float rounding (and how training amplifies it). Deterministic
+    models only: a VAE's noise streams differ between the two."""
+    yaml, model = COMPARISONS[name][0], COMPARISONS[name][1]
+    epochs = args.epochs or 2
+    tmp = tempfile.mkdtemp(prefix="aelab-traj-")
+    limits = ["--set", f"data.train_limit={args.train_limit or 6000}",
+              "--set", f"data.val_limit={args.val_limit or 1000}"]
+    base = [args.aelab, "run", os.path.join(REPO, yaml), "--quiet", "--threads", "1"] + limits
+    try:
+        init = os.path.join(tmp, "init")
+        subprocess.run(base + ["--run-dir", init, "--set", "train.epochs=1",
+                               "--set", "train.optimizer.lr=1e-12"],
+                       check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+        run = os.path.join(tmp, "run")
+        cmd = base + ["--run-dir", run, "--set", f"train.epochs={epochs}",
+                      "--set", "train.shuffle=false"]
+        subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+        with h5py.File(os.path.join(run, "run.h5"), "r") as f:
+            ours = {k: [float(x) for x in f["metrics/main/" + k][:]]
+                    for k in ("train/loss", "val/loss")}
+        out = subprocess.run([sys.executable, os.path.join(HERE, "torch_models.py"), model,
+                              "--threads", "1", "--epochs", str(epochs), "--no-shuffle",
+                              "--train-limit", str(args.train_limit or 6000),
+                              "--val-limit", str(args.val_limit or 1000),
+                              "--init-from", os.path.join(init, "run.h5"),
+                              "--adam", args.adam or "keras"],  # aelab's Adam
+                             check=True, capture_output=True, text=True, env=torch_env("t1"))
+        theirs = json.loads(out.stdout)["metrics"]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    rows = [(e + 1, k, ours[k][e], theirs[k][e]) for e in range(epochs)
+            for k in ("train/loss", "val/loss")]
+    return {"name": name, "experiment": yaml, "command": " ".join(cmd), "epochs": epochs,
+            "rows": rows}
+
+
+def trajectory_table(res):
+    lines = [f"### {res['name']}: `{res['experiment']}`, same initial parameters, batches in "
+             "file order", "", "| epoch | metric | aelab | torch twin | relative difference |",
+             "| --- | --- | --- | --- | --- |"]
+    for e, k, a, b in res["rows"]:
+        lines.append(f"| {e} | {k} | {a:.7g} | {b:.7g} | {(b - a) / abs(a):+.1e} |")
+    return "\n".join(lines) + "\n"
+
+
 def check_table(res):
     lines = [f"### {res['name']}: `{res['experiment']}`, the twin on aelab's parameters", "",
              "| metric | aelab | torch twin | relative difference |", "| --- | --- | --- | --- |"]
@@ -370,7 +425,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n", 2)[2])
-    p.add_argument("mode", choices=["speed", "accuracy", "check"])
+    p.add_argument("mode", choices=["speed", "accuracy", "check", "trajectory"])
     p.add_argument("names", nargs="+", choices=sorted(COMPARISONS))
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--epochs", type=int, help="speed: 3; accuracy: the experiment's own")
@@ -380,7 +435,8 @@ def main():
     p.add_argument("--aelab-threads", default="2", type=lambda s: [int(x) for x in s.split(",")])
     p.add_argument("--torch", default="t2,t2p,t1", type=lambda s: s.split(","),
                    help="torch configurations, comma-separated (default t2,t2p,t1)")
-    p.add_argument("--adam", choices=["foreach", "single"], help="torch's Adam implementation")
+    p.add_argument("--adam", choices=["keras", "foreach", "single"],
+                   help="the twin's Adam (torch_models.py --adam; default keras, as aelab)")
     p.add_argument("--seeds", default="1", type=lambda s: [int(x) for x in s.split(",")])
     p.add_argument("--aelab", default=default_aelab(), help="the aelab binary ($AELAB, build/src/aelab)")
     p.add_argument("--out", default=os.path.join(HERE, "out"))
@@ -398,6 +454,9 @@ def main():
         if args.mode == "speed":
             res = speed(args, name)
             table = speed_table(res)
+        elif args.mode == "trajectory":
+            res = trajectory(args, name)
+            table = trajectory_table(res)
         elif args.mode == "check":
             res = check(args, name)
             table = check_table(res)

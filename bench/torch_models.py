@@ -9,8 +9,11 @@ shuffle, the training batches, then an evaluation pass over the validation image
 500 (no gradient; a VAE evaluates at z = mean, as aelab does).
 
 Where PyTorch has a faster equivalent of the same function it uses it, so it is measured at its
-best: a sigmoid output trained with BCE is BCE-with-logits (aelab fuses it the same way), Adam
-is torch.optim.Adam (foreach or per-tensor, --adam), the LSTM is nn.LSTM.
+best: a sigmoid output trained with BCE is BCE-with-logits (aelab fuses it the same way), the
+LSTM is nn.LSTM, and Adam is one multi-tensor (foreach) pass. Adam is Keras' form by default
+(KerasAdam, what aelab computes); torch.optim.Adam (--adam foreach|single) places ε after the
+bias correction, which changes the trajectory of dense.yaml measurably (compare.py trajectory)
+and is no faster.
 
 Prints one JSON object on stdout: the configuration (torch version, threads, the BLAS library
 libblas.so.3 resolved to in this process) and per-epoch metrics named like aelab's run file
@@ -18,7 +21,9 @@ libblas.so.3 resolved to in this process) and per-epoch metrics named like aelab
 
 With --check-run RUN.h5 it trains nothing: it loads the parameters of an aelab run file's
 checkpoint into the twin and prints the validation losses it computes with them, which must
-equal the run's last val/* metrics up to float rounding (compare.py check).
+equal the run's last val/* metrics up to float rounding (compare.py check). With --init-from
+RUN.h5 and --no-shuffle it trains from aelab's parameters on batches in file order, so that
+its losses can be followed epoch by epoch against aelab's (compare.py trajectory).
 
 Thread setup is the caller's: OPENBLAS_NUM_THREADS must be in the environment before Python
 starts (OpenBLAS reads it once); --threads calls torch.set_num_threads.
@@ -267,6 +272,16 @@ class Seq2Seq(nn.Module):
         return {"recon": F.mse_loss(y, x)}
 
 
+def read_aelab_params(path):
+    """{"layer/W": array, ...} from the checkpoint of an aelab run file."""
+    import h5py
+    arrays = {}
+    with h5py.File(path, "r") as f:
+        f["checkpoint/params"].visititems(
+            lambda k, v: arrays.__setitem__(k, v[()]) if isinstance(v, h5py.Dataset) else None)
+    return arrays
+
+
 def load_aelab_params(model, params):
     """Copies aelab's parameters into a twin. params maps aelab names ("enc1/W", "enc1/b",
     "encoder/U", ...) to numpy arrays in aelab's layouts: dense W [in, out] (torch: [out, in]),
@@ -302,6 +317,48 @@ MODELS = {
     "handson-vae": (HandsonVae, dict(batch=150, epochs=50, resize=None)),
     "seq2seq": (Seq2Seq, dict(batch=128, epochs=10, resize=None)),
 }
+
+
+class KerasAdam(torch.optim.Optimizer):
+    """Adam as Keras (and aelab, src/nn/optim.c) computes it: the bias corrections folded into
+    the step size, α_t = lr·sqrt(1 − β2^t)/(1 − β1^t), and ε added to sqrt(v) before that
+    correction: w −= α_t·m/(sqrt(v) + ε). torch.optim.Adam adds ε to sqrt(v)/sqrt(1 − β2^t)
+    instead, i.e. uses a larger effective ε early in training, which matters when gradients are
+    as small as ε (dense.yaml's mean BCE over 784 pixels). One multi-tensor (foreach) pass."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-7):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self):
+        self.t += 1
+        for group in self.param_groups:
+            ps = [p for p in group["params"] if p.grad is not None]
+            if not ps:
+                continue
+            b1, b2 = group["betas"]
+            for p in ps:
+                if not self.state[p]:
+                    self.state[p]["m"] = torch.zeros_like(p)
+                    self.state[p]["v"] = torch.zeros_like(p)
+            g = [p.grad for p in ps]
+            m = [self.state[p]["m"] for p in ps]
+            v = [self.state[p]["v"] for p in ps]
+            alpha = group["lr"] * math.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t)
+            torch._foreach_mul_(m, b1)
+            torch._foreach_add_(m, g, alpha=1.0 - b1)
+            torch._foreach_mul_(v, b2)
+            torch._foreach_addcmul_(v, g, g, value=1.0 - b2)
+            denom = torch._foreach_sqrt(v)
+            torch._foreach_add_(denom, group["eps"])
+            torch._foreach_addcdiv_(ps, m, denom, value=-alpha)
+
+
+def make_optimizer(kind, params):
+    if kind == "keras":
+        return KerasAdam(params, **ADAM)
+    return torch.optim.Adam(params, foreach=kind == "foreach", **ADAM)
 
 
 # ---- configuration report ----
@@ -341,7 +398,7 @@ def run_epoch(model, opt, x_train, batch, gen):
     """One training epoch; returns the sample-weighted mean of each loss term."""
     model.train()
     n = x_train.shape[0]
-    order = torch.randperm(n, generator=gen)
+    order = torch.randperm(n, generator=gen) if gen is not None else torch.arange(n)
     sums = {}
     for first in range(0, n, batch):
         xb = x_train.index_select(0, order[first:first + batch])
@@ -380,10 +437,15 @@ def main():
     p.add_argument("--train-limit", type=int, default=0, help="first N training images (0: all)")
     p.add_argument("--val-limit", type=int, default=0, help="first N test images (0: all)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--adam", choices=["foreach", "single"], default="foreach",
-                   help="torch.optim.Adam's multi-tensor (foreach) or per-tensor implementation")
+    p.add_argument("--adam", choices=["keras", "foreach", "single"], default="keras",
+                   help="keras (default): Keras' and aelab's Adam, ε added before the bias "
+                        "correction, one foreach pass; foreach / single: torch.optim.Adam, "
+                        "multi-tensor or per-tensor")
     p.add_argument("--data", default=DATA_DIR)
     p.add_argument("--progress", action="store_true", help="one line per epoch on stderr")
+    p.add_argument("--init-from", metavar="RUN.h5",
+                   help="start from the parameters of an aelab run file's checkpoint")
+    p.add_argument("--no-shuffle", action="store_true", help="batches in file order every epoch")
     p.add_argument("--check-run", metavar="RUN.h5",
                    help="no training: load the parameters of an aelab run file's checkpoint and "
                         "print the validation losses the twin computes with them")
@@ -405,21 +467,16 @@ def main():
     x_val = shaped(x_val, cls.input_shape).contiguous()
 
     model = cls()
+    if args.check_run or args.init_from:
+        load_aelab_params(model, read_aelab_params(args.check_run or args.init_from))
     if args.check_run:
-        import h5py
-        with h5py.File(args.check_run, "r") as f:
-            group = f["checkpoint/params"]
-            arrays = {}
-            group.visititems(lambda k, v: arrays.__setitem__(k, v[()])
-                             if isinstance(v, h5py.Dataset) else None)
-        load_aelab_params(model, arrays)
         val = evaluate(model, x_val)
         json.dump({"model": args.model, "val_images": x_val.shape[0], "run": args.check_run,
                    "val": val, "config": config_report(args)}, sys.stdout)
         print()
         return
     params = [q for q in model.parameters() if q.requires_grad]
-    opt = torch.optim.Adam(params, foreach=args.adam == "foreach", **ADAM)
+    opt = make_optimizer(args.adam, params)
     gen = torch.Generator().manual_seed(args.seed)
 
     metrics = {}
@@ -430,7 +487,7 @@ def main():
     for epoch in range(epochs):
         t0 = time.perf_counter()
         c0 = time.process_time()
-        train = run_epoch(model, opt, x_train, batch, gen)
+        train = run_epoch(model, opt, x_train, batch, None if args.no_shuffle else gen)
         t1 = time.perf_counter()
         val = evaluate(model, x_val)
         t2 = time.perf_counter()
