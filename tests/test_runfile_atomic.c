@@ -96,6 +96,18 @@ static int64_t check_consistent(const char *path, int round)
     return epochs;
 }
 
+static int count_temporaries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, ".run.h5.tmp-", 12) == 0;
+    closedir(d);
+    return n;
+}
+
 Test(runfile_atomic, sigkill_never_leaves_a_torn_file, .timeout = 60)
 {
     char dir[512], path[600];
@@ -131,7 +143,31 @@ Test(runfile_atomic, sigkill_never_leaves_a_torn_file, .timeout = 60)
                      (long long)epochs);
         last = epochs;
     }
-    /* the run and the temporaries of killed saves */
+    /* Each save removed the temporaries of savers killed before it, so at most the last
+     * one's is left; a save from here removes it too, but never a live process's. */
+    char live[700];
+    snprintf(live, sizeof live, "%s/.run.h5.tmp-%ld", dir, (long)getppid());
+    pid_t gone = fork(); /* a pid that certainly ran and no longer runs */
+    if (gone == 0)
+        _exit(0);
+    cr_assert_eq(waitpid(gone, NULL, 0), gone);
+    char stale[700];
+    snprintf(stale, sizeof stale, "%s/.run.h5.tmp-%ld", dir, (long)gone);
+    const char *made[] = {live, stale};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(made[i], "w");
+        cr_assert_not_null(f);
+        fclose(f);
+    }
+    cr_assert_leq(count_temporaries(dir), 3);
+    ae_runfile *rf = NULL;
+    ae_error err;
+    cr_assert_eq(ae_runfile_load(path, &rf, &err), AE_OK, "%s", err.msg);
+    cr_assert_eq(ae_runfile_save(rf, path, &err), AE_OK, "%s", err.msg);
+    ae_runfile_free(rf);
+    cr_assert_eq(count_temporaries(dir), 1, "only the live process's temporary may remain");
+    cr_assert_eq(access(live, F_OK), 0);
+    /* the run and the live temporary */
     DIR *d = opendir(dir);
     cr_assert_not_null(d);
     struct dirent *e;

@@ -3,8 +3,10 @@
  * either the previous complete file or the new one, never a torn one. */
 #include "runfile/h5util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,31 @@ static hid_t strong_fapl(void)
     if (fapl >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0)
         ae_h5_close(&fapl);
     return fapl;
+}
+
+/* Removes ".<base>.tmp-<pid>" siblings left by savers that were killed mid-save (their pid
+ * no longer runs here). A live pid's file is left alone: one saver per path is the rule, and
+ * a pid from another host that shares the directory cannot be told from a live one anyway. */
+static void remove_stale_temporaries(const char *dir, const char *base)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char prefix[300];
+    int plen = snprintf(prefix, sizeof prefix, ".%s.tmp-", base);
+    struct dirent *e;
+    while (plen > 0 && (size_t)plen < sizeof prefix && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, (size_t)plen) != 0)
+            continue;
+        char *end;
+        long pid = strtol(e->d_name + plen, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char stale[4096];
+        if ((size_t)snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name) < sizeof stale)
+            unlink(stale);
+    }
+    closedir(d);
 }
 
 int ae_h5_atomic_create(ae_h5_atomic *a, const char *path, hid_t *file, ae_error *err)
@@ -63,6 +90,7 @@ int ae_h5_atomic_create(ae_h5_atomic *a, const char *path, hid_t *file, ae_error
                             a->dir);
         goto fail;
     }
+    remove_stale_temporaries(a->dir, base);
     fcpl = H5Pcreate(H5P_FILE_CREATE);
     unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
     fapl = strong_fapl();

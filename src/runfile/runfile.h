@@ -128,7 +128,8 @@ void ae_runfile_ckpt_clear(ae_runfile *rf);
 /* ---- I/O ----
  * save: writes the whole file to "<dir>/.<base>.tmp-<pid>", fsyncs it, renames
  * it over path and fsyncs the directory; on failure the previous file is
- * untouched and the temporary is removed. One saver per path at a time.
+ * untouched and the temporary is removed. One saver per path at a time; a save also
+ * removes the temporaries of savers killed mid-save (pids no longer running).
  * load: reads everything back; *out = NULL on failure. The file is untrusted:
  * anything malformed, truncated, oversized or not an aelab run (root attribute
  * format = "aelab-run", format_version = 1) is an AE_ERR_FORMAT error, missing
