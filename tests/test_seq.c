@@ -13,15 +13,21 @@ static ae_tensor tensor3(float *data, int a, int b, int c)
     return t;
 }
 
-Test(seq, swap_leading_values)
+/* A [2, 3, 4] input holding 0, 1, ..., 23, so each value names its position. */
+static ae_node *counting_input(ae_tape *t, float d[24])
 {
-    float d[24];
     for (int i = 0; i < 24; i++)
         d[i] = (float)i;
     ae_tensor x = tensor3(d, 2, 3, 4);
+    return ae_tape_input(t, &x);
+}
+
+Test(seq, swap_leading_values)
+{
+    float d[24];
     ae_tape t;
     ae_tape_init(&t);
-    ae_node *s = ae_swap_leading(&t, ae_tape_input(&t, &x));
+    ae_node *s = ae_swap_leading(&t, counting_input(&t, d));
     cr_assert_not_null(s);
     cr_assert(s->value.shape[0] == 3 && s->value.shape[1] == 2 && s->value.shape[2] == 4);
     for (int a = 0; a < 2; a++)
@@ -38,12 +44,9 @@ Test(seq, swap_leading_values)
 Test(seq, slice_values_middle_axis)
 {
     float d[24];
-    for (int i = 0; i < 24; i++)
-        d[i] = (float)i;
-    ae_tensor x = tensor3(d, 2, 3, 4);
     ae_tape t;
     ae_tape_init(&t);
-    ae_node *s = ae_slice(&t, ae_tape_input(&t, &x), 1, 1, 2);
+    ae_node *s = ae_slice(&t, counting_input(&t, d), 1, 1, 2);
     cr_assert_not_null(s);
     cr_assert_eq(s->value.shape[1], 2);
     /* sample 1, rows 1..2 of 3: elements 16..23 */
