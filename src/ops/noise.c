@@ -111,8 +111,7 @@ ae_node *ae_gaussian_noise(ae_tape *t, ae_node *x, float std, bool clip, ae_rng 
     float *noise = ae_tape_scratch(t, y->value.size * sizeof(float));
     if (!noise)
         return NULL;
-    for (size_t i = 0; i < y->value.size; i++)
-        noise[i] = std * ae_rng_normal(rng);
+    ae_rng_normal_fill(rng, noise, y->value.size, std);
     y->aux = noise;
     y->iattr[IA_CLIP] = clip;
     return ae_tape_finish(t, y);
