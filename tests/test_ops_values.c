@@ -381,3 +381,74 @@ Test(ops_values, bias_add_4d_broadcasts_over_channels)
         for (int k = 0; k < 4; k++)
             cr_assert_eq(y->value.data[c * 4 + k], b[c]);
 }
+
+/* ae_normal_fill against Box-Muller in double from the same uniforms: every value, at counts
+ * that end inside either half of a 16-value block; then the distribution (moments, tails, no
+ * correlation within or across pairs). */
+static void normal_reference(ae_rng *r, double *ref, size_t n, double scale)
+{
+    for (size_t i = 0; i < n; i += 16)
+        for (size_t k = 0; k < 8; k++) {
+            uint64_t bits = ae_rng_next(r);
+            double u1 = ((double)(bits >> 40) + 0.5) * 0x1.0p-24;
+            double u2 = (double)((bits >> 16) & 0xffffff) * 0x1.0p-24;
+            double radius = sqrt(-2.0 * log(u1)) * scale;
+            if (i + k < n)
+                ref[i + k] = radius * cos(2.0 * M_PI * u2);
+            if (i + 8 + k < n)
+                ref[i + 8 + k] = radius * sin(2.0 * M_PI * u2);
+        }
+}
+
+Test(ops_values, normal_fill_equals_double_box_muller)
+{
+    static float v[4099];
+    static double ref[4099];
+    const size_t counts[] = {1, 5, 8, 11, 16, 4099};
+    double worst = 0;
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+        ae_rng a = ae_rng_stream(9, AE_RNG_NOISE, c, 0), b = a;
+        v[counts[c]] = 12345.0f;
+        ae_normal_fill(&a, v, counts[c], 0.5f);
+        normal_reference(&b, ref, counts[c], 0.5);
+        for (size_t i = 0; i < counts[c]; i++) {
+            double err = fabs(v[i] - ref[i]);
+            worst = err > worst ? err : worst;
+            cr_assert(err < 1e-6, "count %zu, value %zu: %.9g vs %.9g", counts[c], i, v[i], ref[i]);
+        }
+        cr_assert_eq(v[counts[c]], 12345.0f, "count %zu: wrote past the end", counts[c]);
+        cr_assert_eq(a.s[0], b.s[0], "count %zu: drew a different number of uniforms", counts[c]);
+    }
+    cr_log_info("normal_fill: worst absolute error %.2g at scale 0.5", worst);
+}
+
+Test(ops_values, normal_fill_distribution)
+{
+    enum { N = 1 << 20 };
+    float *v = malloc(N * sizeof *v);
+    cr_assert_not_null(v);
+    ae_rng r = ae_rng_stream(42, AE_RNG_NOISE, 0, 0);
+    ae_normal_fill(&r, v, N, 1.0f);
+    double s = 0, s2 = 0, s4 = 0, within = 0, across = 0, top = 0;
+    size_t beyond2 = 0;
+    for (size_t i = 0; i < N; i++) {
+        double x = v[i];
+        s += x, s2 += x * x, s4 += x * x * x * x;
+        beyond2 += fabs(x) > 2.0;
+        top = fabs(x) > top ? fabs(x) : top;
+        if (i % 16 < 8) /* cos and sin of one pair sit 8 apart */
+            within += x * v[i + 8];
+        else if (i + 8 < N)
+            across += x * v[i + 8];
+    }
+    double mean = s / N, var = s2 / N - mean * mean;
+    cr_assert(fabs(mean) < 0.005, "mean %g", mean);
+    cr_assert(fabs(var - 1) < 0.005, "variance %g", var);
+    cr_assert(fabs(s4 / N - 3) < 0.05, "fourth moment %g (3 for a normal)", s4 / N);
+    /* P(|x| > 2) = 0.0455; binomial sd over 2^20 draws ≈ 0.0002 */
+    cr_assert(fabs((double)beyond2 / N - 0.0455) < 0.001, "P(|x| > 2) = %g", (double)beyond2 / N);
+    cr_assert(top > 4.5 && top <= 5.9, "largest |x| %g", top);
+    cr_assert(fabs(within / (N / 2)) < 0.005, "within-pair correlation %g", within / (N / 2));
+    cr_assert(fabs(across / (N / 2)) < 0.005, "across-pair correlation %g", across / (N / 2));
+    free(v);
+}

@@ -176,39 +176,6 @@ Test(rng, normal_moments)
     cr_assert(fabs(var - 1) < 0.02, "variance %g", var);
 }
 
-/* The fill uses both values of each pair: its moments, no correlation between the two values
- * of a pair or between neighbouring pairs, the cosine half equal to ae_rng_normal's draw, and
- * an odd count a prefix of the next even one. */
-Test(rng, normal_fill_pairs)
-{
-    enum { N = 200000 };
-    static float v[N];
-    ae_rng r = ae_rng_stream(42, AE_RNG_NOISE, 0, 0);
-    ae_rng_normal_fill(&r, v, N, 2.0f);
-    double s = 0, s2 = 0, within = 0, across = 0;
-    for (int i = 0; i < N; i++) {
-        s += v[i] / 2.0;
-        s2 += (v[i] / 2.0) * (v[i] / 2.0);
-        if (i % 2 == 1)
-            within += (double)v[i - 1] * v[i] / 4.0;
-        else if (i > 0)
-            across += (double)v[i - 1] * v[i] / 4.0;
-    }
-    double mean = s / N, var = s2 / N - mean * mean;
-    cr_assert(fabs(mean) < 0.01, "mean %g", mean);
-    cr_assert(fabs(var - 1) < 0.02, "variance %g", var);
-    cr_assert(fabs(within / (N / 2)) < 0.01, "within-pair correlation %g", within / (N / 2));
-    cr_assert(fabs(across / (N / 2)) < 0.01, "across-pair correlation %g", across / (N / 2));
-    ae_rng one = ae_rng_stream(42, AE_RNG_NOISE, 0, 0);
-    float first = 2.0f * ae_rng_normal(&one); /* once: the macro evaluates twice */
-    cr_assert_float_eq(v[0], first, 1e-6);
-    float odd[5], even[6];
-    ae_rng a = ae_rng_stream(7, AE_RNG_NOISE, 1, 2), b = a;
-    ae_rng_normal_fill(&a, odd, 5, 1.0f);
-    ae_rng_normal_fill(&b, even, 6, 1.0f);
-    cr_assert_arr_eq(odd, even, sizeof odd);
-}
-
 Test(rng, below_is_in_range_and_uniform)
 {
     ae_rng r = ae_rng_stream(5, AE_RNG_DATA, 0, 0);

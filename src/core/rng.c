@@ -61,17 +61,6 @@ float ae_rng_normal(ae_rng *r)
     return (float)(sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2));
 }
 
-void ae_rng_normal_fill(ae_rng *r, float *out, size_t n, float scale)
-{
-    for (size_t i = 0; i < n; i += 2) {
-        double radius = sqrt(-2.0 * log(ae_rng_uniform_open(r)));
-        double angle = 2.0 * M_PI * ae_rng_uniform_open(r);
-        out[i] = scale * (float)(radius * cos(angle));
-        if (i + 1 < n)
-            out[i + 1] = scale * (float)(radius * sin(angle));
-    }
-}
-
 uint64_t ae_rng_below(ae_rng *r, uint64_t bound)
 {
     /* Lemire: multiply-shift, rejecting the small biased sliver. */

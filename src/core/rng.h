@@ -35,9 +35,6 @@ float ae_rng_uniform(ae_rng *r);
 double ae_rng_uniform_open(ae_rng *r);
 /* Standard normal via Box-Muller (one value per call; the state stays plain data). */
 float ae_rng_normal(ae_rng *r);
-/* n draws of scale·N(0, 1) into out, both values of each Box-Muller pair used (half the
- * uniforms and logarithms of n calls of ae_rng_normal; a different sequence). */
-void ae_rng_normal_fill(ae_rng *r, float *out, size_t n, float scale);
 /* Unbiased integer in [0, bound) (Lemire's method with rejection); bound > 0. */
 uint64_t ae_rng_below(ae_rng *r, uint64_t bound);
 /* Fisher-Yates shuffle of idx[0..n). */

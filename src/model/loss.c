@@ -81,7 +81,7 @@ static ae_node *contractive_stochastic(const ae_model *m, const ae_term_spec *te
         eps.data = ae_tape_scratch(t, eps.size * sizeof(float));
         if (!eps.data)
             return NULL;
-        ae_rng_normal_fill(&rng, eps.data, eps.size, term->sigma);
+        ae_normal_fill(&rng, eps.data, eps.size, term->sigma);
         for (size_t i = 0; i < eps.size; i++)
             eps.data[i] += input->value.data[i];
         ae_activations acts2;

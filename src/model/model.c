@@ -248,7 +248,7 @@ static ae_node *sampling_forward(ae_tape *t, const ae_layer_spec *l, size_t i, a
     if (!eps.data)
         return NULL;
     ae_rng rng = ae_rng_stream(ctx->seed, AE_RNG_SAMPLING + 256 * (i + 1), ctx->epoch, ctx->batch);
-    ae_rng_normal_fill(&rng, eps.data, eps.size, l->eps_std);
+    ae_normal_fill(&rng, eps.data, eps.size, l->eps_std);
     ae_node *sigma = ae_exp(t, l->log_sigma ? logvar : ae_scale(t, logvar, 0.5f));
     return ae_add(t, mu, ae_mul(t, sigma, ae_tape_input(t, &eps)));
 }

@@ -17,5 +17,6 @@ src_libaelab_kernels_la_SOURCES = \
 	src/ops/activation.c \
 	src/ops/reduce.c \
 	src/ops/noise.c \
+	src/ops/normal.c \
 	src/ops/loss.c
 src_libaelab_core_la_LIBADD += src/libaelab-kernels.la

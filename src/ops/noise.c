@@ -111,7 +111,7 @@ ae_node *ae_gaussian_noise(ae_tape *t, ae_node *x, float std, bool clip, ae_rng 
     float *noise = ae_tape_scratch(t, y->value.size * sizeof(float));
     if (!noise)
         return NULL;
-    ae_rng_normal_fill(rng, noise, y->value.size, std);
+    ae_normal_fill(rng, noise, y->value.size, std);
     y->aux = noise;
     y->iattr[IA_CLIP] = clip;
     return ae_tape_finish(t, y);

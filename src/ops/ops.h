@@ -61,6 +61,12 @@ ae_node *ae_activation(ae_tape *t, ae_node *x, ae_act kind, float alpha);
 ae_node *ae_sum(ae_tape *t, ae_node *x, int axis);
 ae_node *ae_mean(ae_tape *t, ae_node *x, int axis);
 
+/* ---- random draws (normal.c) ---- */
+/* n draws of scale·N(0, 1) from r: Box-Muller in float, both values of each pair (~2 ns per
+ * value; draws beyond 5.9σ do not occur). For the noise of training steps; single draws and
+ * initializers use ae_rng_normal. */
+void ae_normal_fill(ae_rng *r, float *out, size_t n, float scale);
+
 /* ---- train-time corruption (noise.c): identity when !t->training ---- */
 /* Inverted dropout: keep with probability keep, scale kept values by 1/keep. The mask is drawn
  * from rng at record time and stored, so replay (finite differences) reuses it. */
