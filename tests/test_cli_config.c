@@ -379,12 +379,13 @@ Test(cli_config, usage_errors_exit_2)
          "--set and --out do not apply to a resumed run"},
         {CLI_ARGS("encode", "somewhere", "--split", "val"),
          "aelab: --split: expected test or train, got 'val'"},
-        {CLI_ARGS("plot", "recon", "somewhere", "--n", "0"), "aelab: --n: expected 1 to 100"},
+        {CLI_ARGS("plot", "recon", "somewhere", "--n", "0"),
+         "aelab: --n: expected an integer from 1 to 100, got '0'"},
         {CLI_ARGS("reconstruct", "somewhere", "--noise", "0.1", "--drop", "0.5"),
          "aelab: --noise and --drop cannot be combined"},
         {CLI_ARGS("reconstruct", "somewhere", "--clip"), "aelab: --clip goes with --noise"},
         {CLI_ARGS("encode", "somewhere", "--limit", "0"),
-         "aelab: --limit: expected a positive count, got '0'"},
+         "aelab: --limit: expected a positive integer, got '0'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cli_result r;

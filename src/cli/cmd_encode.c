@@ -4,12 +4,14 @@
  * --noise / --drop corrupt the inputs first (one fixed draw from --seed), so a
  * denoiser and a plain model can be compared on the same corrupted images;
  * reconstruct then prints the MSE to the clean images. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/run_load.h"
 #include "core/rng.h"
@@ -23,85 +25,33 @@ static const char usage[] =
 
 typedef struct encode_opts {
     const char *run, *split, *output;
-    size_t limit;
+    size_t limit;       /* 0: the whole split */
     double noise, drop; /* input corruption: x + noise·N(0, 1), or inverted dropout */
     bool clip;          /* clip noisy inputs to [0, 1] */
-    unsigned long seed;
+    uint64_t seed;
 } encode_opts;
-
-/* A number in [lo, hi] from a command-line value; false after a message. */
-static bool parse_number(const char *opt, const char *v, double lo, double hi, double *out)
-{
-    char *end;
-    double x = strtod(v, &end);
-    if (end == v || *end || !(x >= lo && x <= hi)) {
-        fprintf(stderr, "aelab: %s: expected a number in [%g, %g], got '%s'\n", opt, lo, hi, v);
-        return false;
-    }
-    *out = x;
-    return true;
-}
 
 static bool parse(int argc, char **argv, encode_opts *o)
 {
-    memset(o, 0, sizeof *o);
-    o->split = "test";
-    o->seed = 1;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool valued = !strcmp(a, "--split") || !strcmp(a, "--limit") || !strcmp(a, "--output") ||
-                      !strcmp(a, "--noise") || !strcmp(a, "--drop") || !strcmp(a, "--seed");
-        if (valued && !v) {
-            fprintf(stderr, "aelab: %s needs a value\n", a);
-            return false;
-        }
-        if (!strcmp(a, "--split")) {
-            o->split = argv[++i];
-            if (strcmp(o->split, "test") && strcmp(o->split, "train")) {
-                fprintf(stderr, "aelab: --split: expected test or train, got '%s'\n", o->split);
-                return false;
-            }
-        } else if (!strcmp(a, "--limit")) {
-            char *end;
-            long long n = strtoll(argv[++i], &end, 10);
-            if (*end || n < 1) {
-                fprintf(stderr, "aelab: --limit: expected a positive count, got '%s'\n", argv[i]);
-                return false;
-            }
-            o->limit = (size_t)n;
-        } else if (!strcmp(a, "--output")) {
-            o->output = argv[++i];
-        } else if (!strcmp(a, "--noise")) {
-            if (!parse_number(a, argv[++i], 0, 100, &o->noise))
-                return false;
-        } else if (!strcmp(a, "--drop")) {
-            if (!parse_number(a, argv[++i], 0, 0.99, &o->drop))
-                return false;
-        } else if (!strcmp(a, "--seed")) {
-            double seed;
-            if (!parse_number(a, argv[++i], 0, 4294967295.0, &seed) || seed != (double)(long)seed) {
-                fprintf(stderr, "aelab: --seed: expected a non-negative integer\n");
-                return false;
-            }
-            o->seed = (unsigned long)seed;
-        } else if (!strcmp(a, "--clip")) {
-            o->clip = true;
-        } else if (a[0] != '-' && !o->run) {
-            o->run = a;
-        } else {
-            fprintf(stderr, "aelab: unexpected argument '%s'\n", a);
-            return false;
-        }
-    }
-    if (o->noise > 0 && o->drop > 0) {
-        fprintf(stderr, "aelab: --noise and --drop cannot be combined\n");
+    *o = (encode_opts){.split = "test", .seed = 1};
+    const cli_option options[] = {
+        CLI_STRING("RUN", &o->run),
+        CLI_CHOICE("--split", &o->split, "test|train"),
+        CLI_SIZE("--limit", &o->limit, 1, CLI_NO_MAX),
+        CLI_STRING("--output", &o->output),
+        CLI_REAL("--noise", &o->noise, 0, 100),
+        CLI_FLAG("--clip", &o->clip),
+        CLI_REAL("--drop", &o->drop, 0, 0.99),
+        CLI_U64("--seed", &o->seed, 0, UINT32_MAX),
+        CLI_END,
+    };
+    if (!cli_args_parse(argc, argv, 2, options, usage))
         return false;
-    }
-    if (o->clip && !(o->noise > 0)) {
-        fprintf(stderr, "aelab: --clip goes with --noise\n");
-        return false;
-    }
-    return o->run != NULL;
+    if (o->noise > 0 && o->drop > 0)
+        return cli_usage_error(usage, "--noise and --drop cannot be combined");
+    if (o->clip && !(o->noise > 0))
+        return cli_usage_error(usage, "--clip goes with --noise");
+    return true;
 }
 
 /* The corrupted copy of data's inputs (caller frees), or NULL when out of memory. One
@@ -140,11 +90,11 @@ static void print_recon_stats(const encode_opts *o, const float *recon, const fl
     }
     printf("reconstruction mse: %.6f over %zu samples", total / (double)(n * width), n);
     if (o->noise > 0)
-        printf(" (inputs x + %g·N(0, 1)%s, seed %lu; error to the clean images)", o->noise,
-               o->clip ? " clipped to [0, 1]" : "", o->seed);
+        printf(" (inputs x + %g·N(0, 1)%s, seed %" PRIu64 "; error to the clean images)",
+               o->noise, o->clip ? " clipped to [0, 1]" : "", o->seed);
     else if (o->drop > 0)
-        printf(" (inputs with %g of the values dropped, the rest scaled by 1/%g, seed %lu; error "
-               "to the clean images)", o->drop, 1 - o->drop, o->seed);
+        printf(" (inputs with %g of the values dropped, the rest scaled by 1/%g, seed %" PRIu64
+               "; error to the clean images)", o->drop, 1 - o->drop, o->seed);
     printf("\n");
 }
 
@@ -186,10 +136,8 @@ int cmd_encode(int argc, char **argv)
 {
     bool encode = !strcmp(argv[1], "encode");
     encode_opts o;
-    if (!parse(argc, argv, &o)) {
-        fputs(usage, stderr);
+    if (!parse(argc, argv, &o))
         return EXIT_USAGE;
-    }
     cli_run r;
     int status = EXIT_RUNTIME;
     ae_dataset data = {0};

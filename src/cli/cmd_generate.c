@@ -4,8 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/run_load.h"
 #include "core/rng.h"
@@ -30,57 +30,12 @@ static void display_shape(const ae_shape *s, int *c, int *h, int *w)
     }
 }
 
-typedef struct gen_opts {
-    const char *run, *output;
-    int n, grid;
-    double lo, hi;
-    unsigned long long seed;
-} gen_opts;
-
-static bool parse(int argc, char **argv, int first, gen_opts *o, const char *usage)
+/* "LO,HI" with LO < HI, both finite. */
+static bool parse_range(const char *text, double *lo, double *hi)
 {
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end = NULL;
-        if (a[0] == '-' && !v) {
-            fprintf(stderr, "aelab: %s needs a value\n%s", a, usage);
-            return false;
-        }
-        if (!strcmp(a, "--n") || !strcmp(a, "--grid")) {
-            long n = strtol(v, &end, 10);
-            if (*end || n < 1 || n > 400) {
-                fprintf(stderr, "aelab: %s: expected 1 to 400, got '%s'\n", a, v);
-                return false;
-            }
-            *(!strcmp(a, "--n") ? &o->n : &o->grid) = (int)n;
-            i++;
-        } else if (!strcmp(a, "--range")) {
-            if (sscanf(v, "%lf,%lf", &o->lo, &o->hi) != 2 || !(o->lo < o->hi) ||
-                !isfinite(o->lo) || !isfinite(o->hi)) {
-                fprintf(stderr, "aelab: --range: expected LO,HI with LO < HI, got '%s'\n", v);
-                return false;
-            }
-            i++;
-        } else if (!strcmp(a, "--seed")) {
-            o->seed = strtoull(v, &end, 10);
-            if (*end) {
-                fprintf(stderr, "aelab: --seed: expected an integer, got '%s'\n", v);
-                return false;
-            }
-            i++;
-        } else if (!strcmp(a, "--output")) {
-            o->output = v;
-            i++;
-        } else if (a[0] != '-' && !o->run) {
-            o->run = a;
-        } else {
-            fprintf(stderr, "aelab: unexpected argument '%s'\n%s", a, usage);
-            return false;
-        }
-    }
-    if (!o->run)
-        fputs(usage, stderr);
-    return o->run != NULL;
+    char end;
+    return sscanf(text, "%lf,%lf%c", lo, hi, &end) == 2 && *lo < *hi && isfinite(*lo) &&
+           isfinite(*hi);
 }
 
 /* Decodes n codes and draws them as rows × cols tiles. */
@@ -111,13 +66,22 @@ static int decode_grid(cli_run *r, const float *codes, int n, int cols, const ch
 int cmd_generate(int argc, char **argv)
 {
     static const char usage[] = "usage: aelab generate RUN [--n 60] [--seed S] [--output F.png]\n";
-    gen_opts o = {.n = 60, .seed = 0};
-    if (!parse(argc, argv, 2, &o, usage))
+    const char *run = NULL, *output = NULL;
+    int n = 60;
+    uint64_t seed = 0;
+    const cli_option options[] = {
+        CLI_STRING("RUN", &run),
+        CLI_INT("--n", &n, 1, 400),
+        CLI_U64("--seed", &seed, 0, CLI_NO_MAX),
+        CLI_STRING("--output", &output),
+        CLI_END,
+    };
+    if (!cli_args_parse(argc, argv, 2, options, usage))
         return EXIT_USAGE;
     cli_run r;
     int status = EXIT_RUNTIME;
     float *z = NULL;
-    if (!cli_run_open(o.run, true, &r))
+    if (!cli_run_open(run, true, &r))
         goto done;
     const ae_model_spec *ms = &r.exp.model;
     if (ms->layers[ms->code_layer].kind != AE_LAYER_SAMPLING)
@@ -125,16 +89,16 @@ int cmd_generate(int argc, char **argv)
                 "sampling layer\n", ms->layers[ms->code_layer].name);
     size_t dim = ae_shape_size(&ms->layers[ms->code_layer].out_shape);
     if (ms->layers[ms->code_layer].kind != AE_LAYER_SAMPLING ||
-        !(z = malloc((size_t)o.n * dim * sizeof *z)))
+        !(z = malloc((size_t)n * dim * sizeof *z)))
         goto done;
     /* draws from the prior, from their own stream so a seed names a picture */
-    ae_rng rng = ae_rng_stream(o.seed, AE_RNG_SAMPLING, 0xfeed, 0);
-    for (size_t i = 0; i < (size_t)o.n * dim; i++)
+    ae_rng rng = ae_rng_stream(seed, AE_RNG_SAMPLING, 0xfeed, 0);
+    for (size_t i = 0; i < (size_t)n * dim; i++)
         z[i] = ae_rng_normal(&rng);
     char path[4200];
     snprintf(path, sizeof path, "%s/generated.png", r.dir);
-    int cols = o.n < 10 ? o.n : 10;
-    status = decode_grid(&r, z, o.n, cols, o.output ? o.output : path);
+    int cols = n < 10 ? n : 10;
+    status = decode_grid(&r, z, n, cols, output ? output : path);
 done:
     free(z);
     cli_run_close(&r);
@@ -145,13 +109,26 @@ int cmd_plot_manifold(int argc, char **argv)
 {
     static const char usage[] =
         "usage: aelab plot manifold RUN [--grid 15] [--range -15,15] [--output F.png]\n";
-    gen_opts o = {.grid = 15, .lo = -15, .hi = 15};
-    if (!parse(argc, argv, 3, &o, usage))
+    const char *run = NULL, *output = NULL, *range = "-15,15";
+    int g = 15; /* the grid's side */
+    const cli_option options[] = {
+        CLI_STRING("RUN", &run),
+        CLI_INT("--grid", &g, 1, 400),
+        CLI_STRING("--range", &range),
+        CLI_STRING("--output", &output),
+        CLI_END,
+    };
+    if (!cli_args_parse(argc, argv, 3, options, usage))
         return EXIT_USAGE;
+    double lo, hi;
+    if (!parse_range(range, &lo, &hi)) {
+        cli_usage_error(usage, "--range: expected LO,HI with LO < HI, got '%s'", range);
+        return EXIT_USAGE;
+    }
     cli_run r;
     int status = EXIT_RUNTIME;
     float *z = NULL;
-    if (!cli_run_open(o.run, true, &r))
+    if (!cli_run_open(run, true, &r))
         goto done;
     const ae_model_spec *ms = &r.exp.model;
     if (ae_shape_size(&ms->layers[ms->code_layer].out_shape) != 2) {
@@ -160,19 +137,18 @@ int cmd_plot_manifold(int argc, char **argv)
                 ae_shape_size(&ms->layers[ms->code_layer].out_shape));
         goto done;
     }
-    int g = o.grid;
     if (!(z = malloc((size_t)g * (size_t)g * 2 * sizeof *z)))
         goto done;
     /* row i from the top holds y = hi … lo, column j x = lo … hi: the plane as plotted */
     for (int i = 0; i < g; i++)
         for (int j = 0; j < g; j++) {
             double fx = g > 1 ? (double)j / (g - 1) : 0.5, fy = g > 1 ? (double)i / (g - 1) : 0.5;
-            z[2 * (i * g + j)] = (float)(o.lo + fx * (o.hi - o.lo));
-            z[2 * (i * g + j) + 1] = (float)(o.hi - fy * (o.hi - o.lo));
+            z[2 * (i * g + j)] = (float)(lo + fx * (hi - lo));
+            z[2 * (i * g + j) + 1] = (float)(hi - fy * (hi - lo));
         }
     char path[4200];
     snprintf(path, sizeof path, "%s/manifold.png", r.dir);
-    status = decode_grid(&r, z, g * g, g, o.output ? o.output : path);
+    status = decode_grid(&r, z, g * g, g, output ? output : path);
 done:
     free(z);
     cli_run_close(&r);

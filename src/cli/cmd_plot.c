@@ -1,8 +1,8 @@
 /* aelab plot recon RUN: test images above their reconstructions. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/cmd_plot_features.h"
 #include "cli/cmd_plot_sequences.h"
@@ -25,34 +25,20 @@ int cmd_plot(int argc, char **argv)
         return cmd_plot_sequences(argc, argv);
     if (argc >= 3 && !strcmp(argv[2], "manifold"))
         return cmd_plot_manifold(argc, argv);
-    if (argc < 4 || strcmp(argv[2], "recon")) {
+    if (argc < 3 || strcmp(argv[2], "recon")) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
     const char *run = NULL, *output = NULL;
     int n = 10;
-    for (int i = 3; i < argc; i++) {
-        if (!strcmp(argv[i], "--n") && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 100) {
-                fprintf(stderr, "aelab: --n: expected 1 to 100, got '%s'\n", argv[i]);
-                return EXIT_USAGE;
-            }
-            n = (int)v;
-        } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
-            output = argv[++i];
-        } else if (argv[i][0] != '-' && !run) {
-            run = argv[i];
-        } else {
-            fprintf(stderr, "aelab: unexpected argument '%s'\n%s", argv[i], usage);
-            return EXIT_USAGE;
-        }
-    }
-    if (!run) {
-        fputs(usage, stderr);
+    const cli_option options[] = {
+        CLI_STRING("RUN", &run),
+        CLI_INT("--n", &n, 1, 100),
+        CLI_STRING("--output", &output),
+        CLI_END,
+    };
+    if (!cli_args_parse(argc, argv, 3, options, usage))
         return EXIT_USAGE;
-    }
     cli_run r;
     int status = EXIT_RUNTIME;
     ae_dataset test = {0};

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/sweep_cli.h"
 #include "sweep/report.h"
@@ -82,39 +83,30 @@ static bool has_ext(const char *path, const char *ext)
 int cmd_plot_curves(int argc, char **argv)
 {
     const char *runs[MAX_RUNS], *labels[MAX_RUNS];
-    size_t n_runs = 0, n_labels = 0;
+    cli_list run_list = {runs, 0, MAX_RUNS}, label_list = {labels, 0, MAX_RUNS};
     const char *metric = "val/loss", *output = "curves", *title = NULL;
-    int log_y = -1;
-    for (int i = 3; i < argc; i++) {
-        const char *a = argv[i];
-        bool has = i + 1 < argc;
-        if (!strcmp(a, "--metric") && has) {
-            metric = argv[++i];
-        } else if (!strcmp(a, "--label") && has) {
-            if (n_labels == MAX_RUNS)
-                goto too_many;
-            labels[n_labels++] = argv[++i];
-        } else if (!strcmp(a, "--output") && has) {
-            output = argv[++i];
-        } else if (!strcmp(a, "--title") && has) {
-            title = argv[++i];
-        } else if (!strcmp(a, "--log")) {
-            log_y = 1;
-        } else if (!strcmp(a, "--linear")) {
-            log_y = 0;
-        } else if (a[0] != '-') {
-            if (n_runs == MAX_RUNS)
-                goto too_many;
-            runs[n_runs++] = a;
-        } else {
-            fprintf(stderr, "aelab plot curves: unexpected argument '%s'\n%s", a, usage);
-            return EXIT_USAGE;
-        }
-    }
-    if (!n_runs || n_labels > n_runs) {
-        fputs(n_runs ? "aelab plot curves: more --label than runs\n" : usage, stderr);
+    bool log_scale = false, linear_scale = false;
+    const cli_option options[] = {
+        CLI_LIST("RUN", &run_list, 1),
+        CLI_STRING("--metric", &metric),
+        CLI_LIST("--label", &label_list, 0),
+        CLI_STRING("--title", &title),
+        CLI_FLAG("--log", &log_scale),
+        CLI_FLAG("--linear", &linear_scale),
+        CLI_STRING("--output", &output),
+        CLI_END,
+    };
+    if (!cli_args_parse(argc, argv, 3, options, usage))
+        return EXIT_USAGE;
+    if (label_list.count > run_list.count) {
+        cli_usage_error(usage, "more --label than runs");
         return EXIT_USAGE;
     }
+    if (log_scale && linear_scale) {
+        cli_usage_error(usage, "--log and --linear cannot be combined");
+        return EXIT_USAGE;
+    }
+    size_t n_runs = run_list.count, n_labels = label_list.count;
     int status = EXIT_RUNTIME;
     ae_sweep_summary sums[MAX_RUNS] = {{0}}; /* freed all, filled or not */
     char *own_labels[MAX_RUNS] = {0};
@@ -161,7 +153,7 @@ int cmd_plot_curves(int argc, char **argv)
     char auto_title[256];
     snprintf(auto_title, sizeof auto_title, "%s per epoch", metric);
     ae_viz_chart chart = {.title = title ? title : auto_title, .xlabel = "epoch", .ylabel = metric,
-                          .log_y = log_y >= 0 ? log_y : ae_sweep_wants_log_y(series, k)};
+                          .log_y = log_scale || (!linear_scale && ae_sweep_wants_log_y(series, k))};
     bool one = has_ext(output, ".png") || has_ext(output, ".svg");
     status = 0;
     for (int f = 0; f < (one ? 1 : 2) && status == 0; f++) {
@@ -181,7 +173,4 @@ out:
         free(own_labels[i]);
     free(x);
     return status;
-too_many:
-    fprintf(stderr, "aelab plot curves: at most %d runs\n", MAX_RUNS);
-    return EXIT_USAGE;
 }

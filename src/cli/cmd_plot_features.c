@@ -9,8 +9,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/run_load.h"
 #include "train/datasets.h"
@@ -19,46 +19,6 @@
 static const char usage[] =
     "usage: aelab plot features RUN --layer NAME [--n N] [--output FILE.png]\n"
     "  the first N (default 20) units of the dense layer NAME as image tiles\n";
-
-typedef struct features_opts {
-    const char *run, *layer, *output;
-    int n;
-} features_opts;
-
-static bool parse(int argc, char **argv, features_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->n = 20;
-    for (int i = 3; i < argc; i++) {
-        const char *a = argv[i];
-        bool valued = !strcmp(a, "--layer") || !strcmp(a, "--n") || !strcmp(a, "--output");
-        if (valued && i + 1 >= argc) {
-            fprintf(stderr, "aelab: %s needs a value\n", a);
-            return false;
-        }
-        if (!strcmp(a, "--layer")) {
-            o->layer = argv[++i];
-        } else if (!strcmp(a, "--output")) {
-            o->output = argv[++i];
-        } else if (!strcmp(a, "--n")) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 1000) {
-                fprintf(stderr, "aelab: --n: expected 1 to 1000, got '%s'\n", argv[i]);
-                return false;
-            }
-            o->n = (int)v;
-        } else if (a[0] != '-' && !o->run) {
-            o->run = a;
-        } else {
-            fprintf(stderr, "aelab: unexpected argument '%s'\n", a);
-            return false;
-        }
-    }
-    if (o->run && !o->layer)
-        fprintf(stderr, "aelab: plot features needs --layer NAME\n");
-    return o->run && o->layer;
-}
 
 /* The height and width of one gray image of `size` values: from the model's input shape
  * [1, H, W], else from the dataset's images, else a square. False when none fits. */
@@ -129,19 +89,29 @@ static float *layer_tiles(cli_run *r, int li, int n, int *n_tiles, size_t *image
 
 int cmd_plot_features(int argc, char **argv)
 {
-    features_opts o;
-    if (!parse(argc, argv, &o)) {
-        fputs(usage, stderr);
+    const char *run = NULL, *layer = NULL, *output = NULL;
+    int n = 20;
+    const cli_option options[] = {
+        CLI_STRING("RUN", &run),
+        CLI_STRING("--layer", &layer),
+        CLI_INT("--n", &n, 1, 1000),
+        CLI_STRING("--output", &output),
+        CLI_END,
+    };
+    if (!cli_args_parse(argc, argv, 3, options, usage))
+        return EXIT_USAGE;
+    if (!layer) {
+        cli_usage_error(usage, "plot features needs --layer NAME");
         return EXIT_USAGE;
     }
     cli_run r;
     int status = EXIT_RUNTIME;
     float *tiles = NULL;
-    if (!cli_run_open(o.run, true, &r))
+    if (!cli_run_open(run, true, &r))
         goto done;
-    int li = ae_model_find_layer(&r.exp.model, o.layer);
+    int li = ae_model_find_layer(&r.exp.model, layer);
     if (li < 0) {
-        fprintf(stderr, "aelab: %s: no layer named '%s'; the layers are:", r.path, o.layer);
+        fprintf(stderr, "aelab: %s: no layer named '%s'; the layers are:", r.path, layer);
         for (size_t i = 0; i < r.exp.model.n_layers; i++)
             fprintf(stderr, " %s", r.exp.model.layers[i].name);
         fprintf(stderr, "\n");
@@ -150,7 +120,7 @@ int cmd_plot_features(int argc, char **argv)
     }
     int n_tiles, h, w;
     size_t image;
-    if (!(tiles = layer_tiles(&r, li, o.n, &n_tiles, &image))) {
+    if (!(tiles = layer_tiles(&r, li, n, &n_tiles, &image))) {
         status = EXIT_USAGE;
         goto done;
     }
@@ -160,10 +130,10 @@ int cmd_plot_features(int argc, char **argv)
         goto done;
     }
     char path[4200];
-    if (o.output)
-        snprintf(path, sizeof path, "%s", o.output);
+    if (output)
+        snprintf(path, sizeof path, "%s", output);
     else
-        snprintf(path, sizeof path, "%s/features-%s.png", r.dir, o.layer);
+        snprintf(path, sizeof path, "%s/features-%s.png", r.dir, layer);
     ae_error err = {0};
     if (ae_viz_feature_grid(path, tiles, n_tiles, n_tiles < 10 ? n_tiles : 10, h, w, 2, &err) !=
         AE_OK) {

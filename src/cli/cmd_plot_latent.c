@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/run_load.h"
 #include "train/datasets.h"
@@ -30,29 +31,15 @@ int cmd_plot_latent(int argc, char **argv)
     static const char usage[] =
         "usage: aelab plot latent RUN [--limit N] [--output F.png|F.svg]\n";
     const char *run = NULL, *output = NULL;
-    size_t limit = 0;
-    for (int i = 3; i < argc; i++) {
-        if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
-            char *end;
-            long long v = strtoll(argv[++i], &end, 10);
-            if (*end || v < 1) {
-                fprintf(stderr, "aelab: --limit: expected a positive count, got '%s'\n", argv[i]);
-                return EXIT_USAGE;
-            }
-            limit = (size_t)v;
-        } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
-            output = argv[++i];
-        } else if (argv[i][0] != '-' && !run) {
-            run = argv[i];
-        } else {
-            fprintf(stderr, "aelab: unexpected argument '%s'\n%s", argv[i], usage);
-            return EXIT_USAGE;
-        }
-    }
-    if (!run) {
-        fputs(usage, stderr);
+    size_t limit = 0; /* the whole test set */
+    const cli_option options[] = {
+        CLI_STRING("RUN", &run),
+        CLI_SIZE("--limit", &limit, 1, CLI_NO_MAX),
+        CLI_STRING("--output", &output),
+        CLI_END,
+    };
+    if (!cli_args_parse(argc, argv, 3, options, usage))
         return EXIT_USAGE;
-    }
     cli_run r;
     ae_dataset test = {0};
     float *codes = NULL, *x = NULL, *y = NULL;

@@ -8,8 +8,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/run_load.h"
 #include "train/datasets.h"
@@ -20,66 +20,26 @@ static const char usage[] =
     "usage: aelab plot sequences RUN [--n 4] [--feature 0] [--output FILE.png|FILE.svg]\n"
     "  the first N test sequences (feature F of each) and their reconstructions\n";
 
-typedef struct seq_opts {
-    const char *run, *output;
-    int n, feature;
-} seq_opts;
-
-static bool parse_int(const char *opt, const char *v, long lo, long hi, int *out)
-{
-    char *end;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end || x < lo || x > hi) {
-        fprintf(stderr, "aelab: %s: expected %ld to %ld, got '%s'\n", opt, lo, hi, v);
-        return false;
-    }
-    *out = (int)x;
-    return true;
-}
-
-static bool parse(int argc, char **argv, seq_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->n = 4;
-    for (int i = 3; i < argc; i++) {
-        const char *a = argv[i];
-        bool valued = !strcmp(a, "--n") || !strcmp(a, "--feature") || !strcmp(a, "--output");
-        if (valued && i + 1 >= argc) {
-            fprintf(stderr, "aelab: %s needs a value\n", a);
-            return false;
-        }
-        if (!strcmp(a, "--n")) {
-            if (!parse_int(a, argv[++i], 1, 50, &o->n))
-                return false;
-        } else if (!strcmp(a, "--feature")) {
-            if (!parse_int(a, argv[++i], 0, 1000000, &o->feature))
-                return false;
-        } else if (!strcmp(a, "--output")) {
-            o->output = argv[++i];
-        } else if (a[0] != '-' && !o->run) {
-            o->run = a;
-        } else {
-            fprintf(stderr, "aelab: unexpected argument '%s'\n", a);
-            return false;
-        }
-    }
-    return o->run != NULL;
-}
-
 int cmd_plot_sequences(int argc, char **argv)
 {
-    seq_opts o;
-    if (!parse(argc, argv, &o)) {
-        fputs(usage, stderr);
+    const char *run = NULL, *output = NULL;
+    int count = 4, feature = 0;
+    const cli_option options[] = {
+        CLI_STRING("RUN", &run),
+        CLI_INT("--n", &count, 1, 50),
+        CLI_INT("--feature", &feature, 0, 1000000),
+        CLI_STRING("--output", &output),
+        CLI_END,
+    };
+    if (!cli_args_parse(argc, argv, 3, options, usage))
         return EXIT_USAGE;
-    }
     cli_run r;
     ae_dataset test = {0};
     float *recon = NULL;
     double *xs = NULL, *target = NULL, *rec = NULL;
     ae_error err = {0};
     int status = EXIT_RUNTIME;
-    if (!cli_run_open(o.run, true, &r))
+    if (!cli_run_open(run, true, &r))
         goto done;
     const ae_model_spec *ms = &r.exp.model;
     const ae_shape *os = &ms->layers[ms->output_layer].out_shape;
@@ -90,12 +50,12 @@ int cmd_plot_sequences(int argc, char **argv)
         goto done;
     }
     int steps = ms->input.d[0], feats = ms->input.d[1];
-    if (o.feature >= feats) {
+    if (feature >= feats) {
         fprintf(stderr, "aelab: --feature %d: the sequences have %d features (0 to %d)\n",
-                o.feature, feats, feats - 1);
+                feature, feats, feats - 1);
         goto done;
     }
-    if (ae_experiment_split(&r.exp, "test", (size_t)o.n, &test, &err) != AE_OK) {
+    if (ae_experiment_split(&r.exp, "test", (size_t)count, &test, &err) != AE_OK) {
         fprintf(stderr, "aelab: %s\n", err.msg);
         goto done;
     }
@@ -124,15 +84,15 @@ int cmd_plot_sequences(int argc, char **argv)
                 target[p] = rec[p] = NAN;
                 continue;
             }
-            size_t k = s * per + (size_t)t * (size_t)feats + (size_t)o.feature;
+            size_t k = s * per + (size_t)t * (size_t)feats + (size_t)feature;
             target[p] = test.x[k];
             rec[p] = recon[k];
             sq += (rec[p] - target[p]) * (rec[p] - target[p]);
         }
     char path[4200], title[300];
     snprintf(path, sizeof path, "%s/sequences.png", r.dir);
-    const char *out = o.output ? o.output : path;
-    snprintf(title, sizeof title, "%s: %zu test sequences, feature %d", r.exp.name, n, o.feature);
+    const char *out = output ? output : path;
+    snprintf(title, sizeof title, "%s: %zu test sequences, feature %d", r.exp.name, n, feature);
     ae_viz_series series[2] = {{"target", xs, target, points}, {"reconstruction", xs, rec, points}};
     ae_viz_chart chart = {.title = title, .xlabel = "time step (sequences one after another)",
                           .ylabel = "value", .width = 1000, .height = 400};

@@ -1,6 +1,7 @@
 # cli: the aelab command
 src_aelab_SOURCES += \
 	src/cli/cli.h src/cli/main.c src/cli/common.c \
+	src/cli/args.h src/cli/args.c \
 	src/cli/progress.h src/cli/progress.c \
 	src/cli/session.h src/cli/session.c \
 	src/cli/run_load.h src/cli/run_load.c \
