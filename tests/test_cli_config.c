@@ -65,6 +65,12 @@ static const bad_case bad_cases[] = {
      {0},
      {"x.yaml:2:1: error: unknown key 'frobnicate'"},
      1},
+    {"a sweep file given to run or validate names the command that takes it",
+     {{"x.yaml", INC "sweep:\n  grid: {train.optimizer.lr: [0.1, 0.01]}\n"}},
+     {0},
+     {"x.yaml:3:3: error: this file defines a sweep: run it with 'aelab sweep x.yaml' ('aelab "
+      "sweep x.yaml --dry-run' checks every trial's config without running any)"},
+     1},
     {"wrong type",
      {{"x.yaml", INC "train: {batch_size: abc}\n"}},
      {0},

@@ -110,6 +110,17 @@ bool cli_load_experiment(const cli_opts *opts, ae_cfg_doc **doc, ae_experiment *
     for (size_t i = 0; ok && i < opts->n_sets; i++)
         if (ae_cfg_apply_override(*doc, opts->sets[i], &diags) != 0)
             ok = false;
+    const ae_cfg_node *sweep = ok ? ae_cfg_lookup(ae_cfg_root(*doc), "sweep") : NULL;
+    if (sweep) { /* not an unknown key: the wrong command */
+        const char *file;
+        int line, col;
+        ae_cfg_where(sweep, &file, &line, &col);
+        ae_diags_add(&diags, file, line, col,
+                     "this file defines a sweep: run it with 'aelab sweep %s' ('aelab sweep %s "
+                     "--dry-run' checks every trial's config without running any)",
+                     opts->file, opts->file);
+        ok = false;
+    }
     if (ok)
         ok = ae_experiment_read(*doc, exp, &diags) == AE_OK;
     if (!ok || diags.count) {
