@@ -71,6 +71,13 @@ static const bad_case bad_cases[] = {
      {"x.yaml:3:3: error: this file defines a sweep: run it with 'aelab sweep x.yaml' ('aelab "
       "sweep x.yaml --dry-run' checks every trial's config without running any)"},
      1},
+    {"flat epochs beside phases says where epochs belong",
+     {{"x.yaml", SECTION_NAME SECTION_DATA SECTION_MODEL SECTION_LOSS
+       "train: {epochs: 2, batch_size: 10, optimizer: {type: adam}, phases: [{name: a, epochs: 1}]}\n"}},
+     {0},
+     {"x.yaml:9:17: error: train.epochs: this experiment trains in phases, each with its own "
+      "epochs: set train.phases.N.epochs (N from 0) instead"},
+     1},
     {"wrong type",
      {{"x.yaml", INC "train: {batch_size: abc}\n"}},
      {0},

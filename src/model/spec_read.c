@@ -794,6 +794,14 @@ static void read_phases(ae_cfg_reader *r, const ae_cfg_node *train, ae_experimen
         ae_cfg_error(r, list, "train.phases is empty");
         return;
     }
+    const ae_cfg_node *flat = ae_cfg_lookup(train, "epochs");
+    if (list && flat && ae_cfg_kind_of(flat) != AE_CFG_NULL) { /* null: absent */
+        long ignored; /* read, so that it is not reported as an unknown key too */
+        ae_cfg_get_int(r, train, "epochs", AE_CFG_OPTIONAL, 1, 1, 1000000, &ignored);
+        ae_cfg_error(r, flat,
+                     "train.epochs: this experiment trains in phases, each with its own epochs: "
+                     "set train.phases.N.epochs (N from 0) instead");
+    }
     if (n > 64) {
         ae_cfg_error(r, list, "at most 64 phases");
         return;
