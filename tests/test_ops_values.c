@@ -402,7 +402,7 @@ static void normal_reference(ae_rng *r, double *ref, size_t n, double scale)
 
 Test(ops_values, normal_fill_equals_double_box_muller)
 {
-    static float v[4099];
+    static float v[4099 + 1]; /* + the sentinel */
     static double ref[4099];
     const size_t counts[] = {1, 5, 8, 11, 16, 4099};
     double worst = 0;
