@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "gradcheck.h"
 #include "ops/conv.h"
+#include "ops/ops.h"
 
 static ae_tensor tensor_new(int ndim, const int *shape)
 {
@@ -399,6 +402,68 @@ Test(conv, transpose_gradients_input_weight_bias)
         for (int i = 0; i < 3; i++)
             free(v[i].data);
     }
+}
+
+/* Threads take whole images (ops/parallel.h). With 1, 2 and 3 workers over a batch of 5
+ * (uneven chunks) both ops give the same outputs bit for bit (each image is computed alone)
+ * and the same gradients up to the order of the per-worker weight-gradient sums; and the
+ * 3-worker gradients pass the finite-difference check. A conv with a stride-1 input gradient
+ * (the flipped-kernel path) feeds the transpose, whose weight is tied to the conv's. */
+static ae_node *build_split(ae_tape *t, ae_node **v, void *ctx)
+{
+    ae_node *h = ae_conv2d(t, v[0], v[1], v[2], 1, 1, AE_PAD_SAME);
+    return ae_conv2d_transpose(t, ae_activation(t, h, AE_ACT_TANH, 0), v[1], NULL, 2, 2,
+                               AE_PAD_SAME);
+}
+
+Test(conv, batches_split_between_threads_give_the_same_results)
+{
+    ae_tensor v[3] = {tensor_new(4, (int[]){5, 3, 6, 7}), tensor_new(4, (int[]){2, 3, 3, 3}),
+                      tensor_new(1, (int[]){2})};
+    for (int i = 0; i < 3; i++)
+        gc_fill_uniform(&v[i], -1, 1, 500 + (unsigned)i);
+    int saved = openblas_get_num_threads();
+    float *out[3] = {NULL}, *grads[3][3] = {{NULL}};
+    size_t out_size = 0;
+    for (int k = 0; k < 3; k++) {
+        openblas_set_num_threads(k + 1);
+        ae_tape t;
+        ae_tape_init(&t);
+        ae_node *vars[3];
+        for (int i = 0; i < 3; i++)
+            vars[i] = ae_tape_variable(&t, &v[i]);
+        ae_node *y = build_split(&t, vars, NULL);
+        cr_assert_not_null(y);
+        out_size = y->value.size;
+        out[k] = malloc(out_size * sizeof(float));
+        memcpy(out[k], y->value.data, out_size * sizeof(float));
+        ae_error err;
+        cr_assert_eq(ae_tape_backward_seeded(&t, y, out[0], &err), AE_OK, "%s", err.msg);
+        for (int i = 0; i < 3; i++) {
+            grads[k][i] = malloc(v[i].size * sizeof(float));
+            memcpy(grads[k][i], vars[i]->grad, v[i].size * sizeof(float));
+        }
+        ae_tape_free(&t);
+    }
+    for (int k = 1; k < 3; k++) {
+        cr_assert_arr_eq(out[k], out[0], out_size * sizeof(float), "%d workers: outputs", k + 1);
+        for (int i = 0; i < 3; i++)
+            for (size_t j = 0; j < v[i].size; j++)
+                cr_assert(fabsf(grads[k][i][j] - grads[0][i][j]) <=
+                              1e-5f * fmaxf(1.0f, fabsf(grads[0][i][j])),
+                          "%d workers: gradient %d[%zu] %g vs %g", k + 1, i, j,
+                          (double)grads[k][i][j], (double)grads[0][i][j]);
+    }
+    openblas_set_num_threads(3);
+    gc_assert(gc_check(v, 3, NULL, build_split, NULL, 1e-2f), 1e-3, "conv + transpose, 3 workers");
+    openblas_set_num_threads(saved);
+    for (int k = 0; k < 3; k++) {
+        free(out[k]);
+        for (int i = 0; i < 3; i++)
+            free(grads[k][i]);
+    }
+    for (int i = 0; i < 3; i++)
+        free(v[i].data);
 }
 
 /* A weight shared by a conv and the transpose that follows (a tied conv autoencoder): the

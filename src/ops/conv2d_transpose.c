@@ -5,57 +5,100 @@
  * dx_s += W·col(dy_s), dW += x_s·col(dy_s)ᵀ. So the op is exactly the adjoint
  * of ae_conv2d with the same weights, strides and padding. */
 #include "ops/im2col.h"
+#include "ops/parallel.h"
 
 #include <string.h>
 
+/* One pass over a batch, shared by the workers (ops/parallel.h), as in conv2d.c. */
+typedef struct deconv_pass {
+    ae_conv_geom g;
+    const float *x, *w, *b, *dy;
+    float *y, *col, *dw, *dw_partials, *dx;
+    int cin, rows, cols;
+    size_t xs, ys, col_size;
+} deconv_pass;
+
+enum { DECONV_WORKERS = AE_CONV_GEOM_INTS }; /* iattr slot: workers, one column buffer each */
+
+static deconv_pass pass_of(const ae_node *n)
+{
+    deconv_pass p = {.g = ae_conv_geom_load(n->iattr)};
+    const ae_tensor *x = &n->in[0]->value, *w = &n->in[1]->value;
+    p.x = x->data;
+    p.w = w->data;
+    p.b = n->n_in > 2 ? n->in[2]->value.data : NULL;
+    p.y = n->value.data;
+    p.col = n->aux;
+    p.cin = w->shape[0];
+    p.rows = (int)ae_conv_geom_rows(&p.g);
+    p.cols = (int)ae_conv_geom_cols(&p.g);
+    p.xs = ae_tensor_row_size(x);
+    p.ys = ae_tensor_row_size(&n->value);
+    p.col_size = (size_t)p.rows * (size_t)p.cols;
+    return p;
+}
+
+static void forward_chunk(void *ctx, int worker, int first, int last)
+{
+    const deconv_pass *p = ctx;
+    float *col = p->col + (size_t)worker * p->col_size;
+    for (int s = first; s < last; s++) {
+        float *y = p->y + (size_t)s * p->ys;
+        ae_conv_sgemm(true, false, p->rows, p->cols, p->cin, p->w, p->x + (size_t)s * p->xs,
+                      0.0f, col);
+        if (p->b)
+            ae_conv_fill_bias(y, p->b, p->g.c, (size_t)p->g.h * p->g.w);
+        else
+            memset(y, 0, p->ys * sizeof *y);
+        ae_conv_col2im_add(&p->g, col, y);
+    }
+}
+
 static void deconv_forward(ae_tape *t, ae_node *n)
 {
-    ae_conv_geom g = ae_conv_geom_load(n->iattr);
-    const ae_tensor *x = &n->in[0]->value, *w = &n->in[1]->value;
-    const float *b = n->n_in > 2 ? n->in[2]->value.data : NULL;
-    int batch = x->shape[0], cin = w->shape[0];
-    int rows = (int)ae_conv_geom_rows(&g), cols = (int)ae_conv_geom_cols(&g);
-    size_t xs = ae_tensor_row_size(x), ys = ae_tensor_row_size(&n->value);
-    float *col = n->aux;
-    for (int s = 0; s < batch; s++) {
-        float *y = n->value.data + (size_t)s * ys;
-        ae_conv_sgemm(true, false, rows, cols, cin, w->data, x->data + (size_t)s * xs, 0.0f, col);
-        if (b)
-            ae_conv_fill_bias(y, b, g.c, (size_t)g.h * g.w);
-        else
-            memset(y, 0, ys * sizeof *y);
-        ae_conv_col2im_add(&g, col, y);
+    deconv_pass p = pass_of(n);
+    ae_parallel_chunks(n->value.shape[0], n->iattr[DECONV_WORKERS], forward_chunk, &p);
+}
+
+static void backward_chunk(void *ctx, int worker, int first, int last)
+{
+    const deconv_pass *p = ctx;
+    float *col = p->col + (size_t)worker * p->col_size;
+    float *dw = p->dw ? ae_parallel_acc(p->dw, p->dw_partials, worker,
+                                        (size_t)p->cin * (size_t)p->rows)
+                      : NULL;
+    for (int s = first; s < last; s++) {
+        ae_conv_im2col(&p->g, p->dy + (size_t)s * p->ys, col);
+        if (p->dx)
+            ae_conv_sgemm(false, false, p->cin, p->cols, p->rows, p->w, col, 1.0f,
+                          p->dx + (size_t)s * p->xs);
+        if (dw)
+            ae_conv_sgemm(false, true, p->cin, p->rows, p->cols, p->x + (size_t)s * p->xs, col,
+                          1.0f, dw);
     }
 }
 
 static void deconv_backward(ae_tape *t, ae_node *n)
 {
-    ae_conv_geom g = ae_conv_geom_load(n->iattr);
+    deconv_pass p = pass_of(n); /* the forward's column buffers, free again */
     ae_node *xn = n->in[0], *wn = n->in[1], *bn = n->n_in > 2 ? n->in[2] : NULL;
-    int batch = xn->value.shape[0], cin = wn->value.shape[0];
-    int rows = (int)ae_conv_geom_rows(&g), cols = (int)ae_conv_geom_cols(&g);
-    size_t xs = ae_tensor_row_size(&xn->value), ys = ae_tensor_row_size(&n->value);
-    float *col = n->aux; /* the forward's buffer, free again */
-    const float *dy = n->grad;
+    int batch = xn->value.shape[0], workers = n->iattr[DECONV_WORKERS];
+    p.dy = n->grad;
     if (bn && bn->requires_grad) {
         float *db = ae_tape_grad(t, bn);
         if (!db)
             return;
-        ae_conv_bias_grad(dy, db, batch, g.c, (size_t)g.h * g.w);
+        ae_conv_bias_grad(p.dy, db, batch, p.g.c, (size_t)p.g.h * p.g.w);
     }
-    float *dw = wn->requires_grad ? ae_tape_grad(t, wn) : NULL;
-    float *dx = xn->requires_grad ? ae_tape_grad(t, xn) : NULL;
-    if (t->failed || (!dw && !dx))
+    p.dw = wn->requires_grad ? ae_tape_grad(t, wn) : NULL;
+    p.dx = xn->requires_grad ? ae_tape_grad(t, xn) : NULL;
+    if (p.dw)
+        p.dw_partials = ae_parallel_partials(t, workers, wn->value.size);
+    if (t->failed || (!p.dw && !p.dx))
         return;
-    for (int s = 0; s < batch; s++) {
-        ae_conv_im2col(&g, dy + (size_t)s * ys, col);
-        if (dx)
-            ae_conv_sgemm(false, false, cin, cols, rows, wn->value.data, col, 1.0f,
-                          dx + (size_t)s * xs);
-        if (dw)
-            ae_conv_sgemm(false, true, cin, rows, cols, xn->value.data + (size_t)s * xs, col,
-                          1.0f, dw);
-    }
+    ae_parallel_chunks(batch, workers, backward_chunk, &p);
+    if (p.dw)
+        ae_parallel_reduce(p.dw, p.dw_partials, workers, wn->value.size);
 }
 
 static const ae_op_def op_deconv = {"conv2d_transpose", deconv_forward, deconv_backward};
@@ -86,7 +129,10 @@ ae_node *ae_conv2d_transpose(ae_tape *t, ae_node *x, ae_node *w, ae_node *b, int
     if (!y)
         return NULL;
     ae_conv_geom_store(&g, y->iattr);
-    y->aux = ae_tape_scratch(t, ae_conv_geom_rows(&g) * ae_conv_geom_cols(&g) * sizeof(float));
+    int workers = ae_parallel_workers(xs[0]);
+    y->iattr[DECONV_WORKERS] = workers;
+    y->aux = ae_tape_scratch(t, (size_t)workers * ae_conv_geom_rows(&g) * ae_conv_geom_cols(&g) *
+                                    sizeof(float));
     if (!y->aux)
         return NULL;
     return ae_tape_finish(t, y);
