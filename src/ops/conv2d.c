@@ -11,53 +11,24 @@
 #include "ops/im2col.h"
 #include "ops/parallel.h"
 
-/* One pass of the op over a batch, shared by the workers (each takes a chunk of samples and
- * its own column buffer and weight-gradient accumulator: ops/parallel.h). */
-typedef struct conv_pass {
-    ae_conv_geom g, f; /* f: the input gradient as a full convolution, when wf is set */
-    const float *x, *w, *b, *dy, *wf;
-    float *y, *col, *dw, *dw_partials, *dx;
-    int cout, rows, cols;
-    size_t xs, ys, col_size;
-} conv_pass;
-
-enum { CONV_WORKERS = AE_CONV_GEOM_INTS }; /* iattr slot: workers, one column buffer each */
-
-static conv_pass pass_of(const ae_node *n)
-{
-    conv_pass p = {.g = ae_conv_geom_load(n->iattr)};
-    const ae_tensor *x = &n->in[0]->value, *w = &n->in[1]->value;
-    p.x = x->data;
-    p.w = w->data;
-    p.b = n->n_in > 2 ? n->in[2]->value.data : NULL;
-    p.y = n->value.data;
-    p.col = n->aux;
-    p.cout = w->shape[0];
-    p.rows = (int)ae_conv_geom_rows(&p.g);
-    p.cols = (int)ae_conv_geom_cols(&p.g);
-    p.xs = ae_tensor_row_size(x);
-    p.ys = ae_tensor_row_size(&n->value);
-    p.col_size = (size_t)p.rows * (size_t)p.cols;
-    return p;
-}
-
 static void forward_chunk(void *ctx, int worker, int first, int last)
 {
-    const conv_pass *p = ctx;
+    const ae_conv_pass *p = ctx;
     float *col = p->col + (size_t)worker * p->col_size;
     for (int s = first; s < last; s++) {
         float *y = p->y + (size_t)s * p->ys;
         ae_conv_im2col(&p->g, p->x + (size_t)s * p->xs, col);
         if (p->b)
-            ae_conv_fill_bias(y, p->b, p->cout, (size_t)p->cols);
-        ae_conv_sgemm(false, false, p->cout, p->cols, p->rows, p->w, col, p->b ? 1.0f : 0.0f, y);
+            ae_conv_fill_bias(y, p->b, p->filters, (size_t)p->cols);
+        ae_conv_sgemm(false, false, p->filters, p->cols, p->rows, p->w, col,
+                      p->b ? 1.0f : 0.0f, y);
     }
 }
 
 static void conv2d_forward(ae_tape *t, ae_node *n)
 {
-    conv_pass p = pass_of(n);
-    ae_parallel_chunks(n->value.shape[0], n->iattr[CONV_WORKERS], forward_chunk, &p);
+    ae_conv_pass p = ae_conv_pass_of(n);
+    ae_parallel_chunks(n->value.shape[0], n->iattr[AE_CONV_WORKERS_SLOT], forward_chunk, &p);
 }
 
 /* For stride 1 the input gradient is itself a convolution: of dy, "full"-padded, with the
@@ -91,16 +62,14 @@ static void flip_kernel(const float *w, float *wf, int cout, int cin, int kh, in
 
 static void backward_chunk(void *ctx, int worker, int first, int last)
 {
-    const conv_pass *p = ctx;
+    const ae_conv_pass *p = ctx;
     float *col = p->col + (size_t)worker * p->col_size;
-    float *dw = p->dw ? ae_parallel_acc(p->dw, p->dw_partials, worker,
-                                        (size_t)p->cout * (size_t)p->rows)
-                      : NULL;
+    float *dw = ae_conv_pass_dw(p, worker);
     for (int s = first; s < last; s++) {
         const float *dys = p->dy + (size_t)s * p->ys;
         if (dw) {
             ae_conv_im2col(&p->g, p->x + (size_t)s * p->xs, col);
-            ae_conv_sgemm(false, true, p->cout, p->rows, p->cols, dys, col, 1.0f, dw);
+            ae_conv_sgemm(false, true, p->filters, p->rows, p->cols, dys, col, 1.0f, dw);
         }
         if (p->dx && p->wf) { /* f's column matrix is smaller than g's: it fits in col */
             ae_conv_im2col(&p->f, dys, col);
@@ -108,7 +77,7 @@ static void backward_chunk(void *ctx, int worker, int first, int last)
                           (int)ae_conv_geom_rows(&p->f), p->wf, col, 1.0f,
                           p->dx + (size_t)s * p->xs);
         } else if (p->dx) {
-            ae_conv_sgemm(true, false, p->rows, p->cols, p->cout, p->w, dys, 0.0f, col);
+            ae_conv_sgemm(true, false, p->rows, p->cols, p->filters, p->w, dys, 0.0f, col);
             ae_conv_col2im_add(&p->g, col, p->dx + (size_t)s * p->xs);
         }
     }
@@ -118,24 +87,24 @@ static void backward_chunk(void *ctx, int worker, int first, int last)
  * convolution above). The forward's column buffers are free again and serve both. */
 static void conv2d_backward(ae_tape *t, ae_node *n)
 {
-    conv_pass p = pass_of(n);
+    ae_conv_pass p = ae_conv_pass_of(n);
     ae_node *xn = n->in[0], *wn = n->in[1], *bn = n->n_in > 2 ? n->in[2] : NULL;
-    int batch = xn->value.shape[0], workers = n->iattr[CONV_WORKERS];
+    int batch = xn->value.shape[0], workers = n->iattr[AE_CONV_WORKERS_SLOT];
     p.dy = n->grad;
     if (bn && bn->requires_grad) {
         float *db = ae_tape_grad(t, bn);
         if (!db)
             return;
-        ae_conv_bias_grad(p.dy, db, batch, p.cout, (size_t)p.cols);
+        ae_conv_bias_grad(p.dy, db, batch, p.filters, (size_t)p.cols);
     }
     p.dw = wn->requires_grad ? ae_tape_grad(t, wn) : NULL;
     p.dx = xn->requires_grad ? ae_tape_grad(t, xn) : NULL;
     if (p.dw)
         p.dw_partials = ae_parallel_partials(t, workers, wn->value.size);
-    if (p.dx && full_conv_geom(&p.g, p.cout, &p.f)) {
+    if (p.dx && full_conv_geom(&p.g, p.filters, &p.f)) {
         float *wf = ae_tape_scratch(t, wn->value.size * sizeof *wf);
         if (wf)
-            flip_kernel(wn->value.data, wf, p.cout, p.g.c, p.g.kh, p.g.kw);
+            flip_kernel(wn->value.data, wf, p.filters, p.g.c, p.g.kh, p.g.kw);
         p.wf = wf;
     }
     if (t->failed)
@@ -167,13 +136,7 @@ ae_node *ae_conv2d(ae_tape *t, ae_node *x, ae_node *w, ae_node *b, int stride_h,
     ae_node *y = ae_tape_record(t, &op_conv2d, in, b ? 3 : 2, 4, shape, NULL);
     if (!y)
         return NULL;
-    ae_conv_geom_store(&g, y->iattr);
-    int workers = ae_parallel_workers(xs[0]);
-    y->iattr[CONV_WORKERS] = workers;
-    /* allocated once here, so replays reuse them instead of growing the arena */
-    y->aux = ae_tape_scratch(t, (size_t)workers * ae_conv_geom_rows(&g) * ae_conv_geom_cols(&g) *
-                                    sizeof(float));
-    if (!y->aux)
+    if (!ae_conv_record_geometry(t, y, &g, xs[0]))
         return NULL;
     return ae_tape_finish(t, y);
 }

@@ -9,42 +9,13 @@
 
 #include <string.h>
 
-/* One pass over a batch, shared by the workers (ops/parallel.h), as in conv2d.c. */
-typedef struct deconv_pass {
-    ae_conv_geom g;
-    const float *x, *w, *b, *dy;
-    float *y, *col, *dw, *dw_partials, *dx;
-    int cin, rows, cols;
-    size_t xs, ys, col_size;
-} deconv_pass;
-
-enum { DECONV_WORKERS = AE_CONV_GEOM_INTS }; /* iattr slot: workers, one column buffer each */
-
-static deconv_pass pass_of(const ae_node *n)
-{
-    deconv_pass p = {.g = ae_conv_geom_load(n->iattr)};
-    const ae_tensor *x = &n->in[0]->value, *w = &n->in[1]->value;
-    p.x = x->data;
-    p.w = w->data;
-    p.b = n->n_in > 2 ? n->in[2]->value.data : NULL;
-    p.y = n->value.data;
-    p.col = n->aux;
-    p.cin = w->shape[0];
-    p.rows = (int)ae_conv_geom_rows(&p.g);
-    p.cols = (int)ae_conv_geom_cols(&p.g);
-    p.xs = ae_tensor_row_size(x);
-    p.ys = ae_tensor_row_size(&n->value);
-    p.col_size = (size_t)p.rows * (size_t)p.cols;
-    return p;
-}
-
 static void forward_chunk(void *ctx, int worker, int first, int last)
 {
-    const deconv_pass *p = ctx;
+    const ae_conv_pass *p = ctx;
     float *col = p->col + (size_t)worker * p->col_size;
     for (int s = first; s < last; s++) {
         float *y = p->y + (size_t)s * p->ys;
-        ae_conv_sgemm(true, false, p->rows, p->cols, p->cin, p->w, p->x + (size_t)s * p->xs,
+        ae_conv_sgemm(true, false, p->rows, p->cols, p->filters, p->w, p->x + (size_t)s * p->xs,
                       0.0f, col);
         if (p->b)
             ae_conv_fill_bias(y, p->b, p->g.c, (size_t)p->g.h * p->g.w);
@@ -56,33 +27,31 @@ static void forward_chunk(void *ctx, int worker, int first, int last)
 
 static void deconv_forward(ae_tape *t, ae_node *n)
 {
-    deconv_pass p = pass_of(n);
-    ae_parallel_chunks(n->value.shape[0], n->iattr[DECONV_WORKERS], forward_chunk, &p);
+    ae_conv_pass p = ae_conv_pass_of(n);
+    ae_parallel_chunks(n->value.shape[0], n->iattr[AE_CONV_WORKERS_SLOT], forward_chunk, &p);
 }
 
 static void backward_chunk(void *ctx, int worker, int first, int last)
 {
-    const deconv_pass *p = ctx;
+    const ae_conv_pass *p = ctx;
     float *col = p->col + (size_t)worker * p->col_size;
-    float *dw = p->dw ? ae_parallel_acc(p->dw, p->dw_partials, worker,
-                                        (size_t)p->cin * (size_t)p->rows)
-                      : NULL;
+    float *dw = ae_conv_pass_dw(p, worker);
     for (int s = first; s < last; s++) {
         ae_conv_im2col(&p->g, p->dy + (size_t)s * p->ys, col);
         if (p->dx)
-            ae_conv_sgemm(false, false, p->cin, p->cols, p->rows, p->w, col, 1.0f,
+            ae_conv_sgemm(false, false, p->filters, p->cols, p->rows, p->w, col, 1.0f,
                           p->dx + (size_t)s * p->xs);
         if (dw)
-            ae_conv_sgemm(false, true, p->cin, p->rows, p->cols, p->x + (size_t)s * p->xs, col,
+            ae_conv_sgemm(false, true, p->filters, p->rows, p->cols, p->x + (size_t)s * p->xs, col,
                           1.0f, dw);
     }
 }
 
 static void deconv_backward(ae_tape *t, ae_node *n)
 {
-    deconv_pass p = pass_of(n); /* the forward's column buffers, free again */
+    ae_conv_pass p = ae_conv_pass_of(n); /* the forward's column buffers, free again */
     ae_node *xn = n->in[0], *wn = n->in[1], *bn = n->n_in > 2 ? n->in[2] : NULL;
-    int batch = xn->value.shape[0], workers = n->iattr[DECONV_WORKERS];
+    int batch = xn->value.shape[0], workers = n->iattr[AE_CONV_WORKERS_SLOT];
     p.dy = n->grad;
     if (bn && bn->requires_grad) {
         float *db = ae_tape_grad(t, bn);
@@ -128,12 +97,7 @@ ae_node *ae_conv2d_transpose(ae_tape *t, ae_node *x, ae_node *w, ae_node *b, int
     ae_node *y = ae_tape_record(t, &op_deconv, in, b ? 3 : 2, 4, shape, NULL);
     if (!y)
         return NULL;
-    ae_conv_geom_store(&g, y->iattr);
-    int workers = ae_parallel_workers(xs[0]);
-    y->iattr[DECONV_WORKERS] = workers;
-    y->aux = ae_tape_scratch(t, (size_t)workers * ae_conv_geom_rows(&g) * ae_conv_geom_cols(&g) *
-                                    sizeof(float));
-    if (!y->aux)
+    if (!ae_conv_record_geometry(t, y, &g, xs[0]))
         return NULL;
     return ae_tape_finish(t, y);
 }

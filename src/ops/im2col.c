@@ -1,5 +1,6 @@
 /* Window geometry (TensorFlow's size and padding rules), im2col and col2im. */
 #include "ops/im2col.h"
+#include "ops/parallel.h"
 
 #include <cblas.h>
 #include <limits.h>
@@ -296,4 +297,39 @@ bool ae_conv_check_operands(ae_tape *t, const char *op, const ae_node *x, const 
         return false;
     }
     return true;
+}
+
+bool ae_conv_record_geometry(ae_tape *t, ae_node *y, const ae_conv_geom *g, int batch)
+{
+    ae_conv_geom_store(g, y->iattr);
+    int workers = ae_parallel_workers(batch);
+    y->iattr[AE_CONV_WORKERS_SLOT] = workers;
+    y->aux = ae_tape_scratch(t, (size_t)workers * ae_conv_geom_rows(g) * ae_conv_geom_cols(g) *
+                                    sizeof(float));
+    return y->aux != NULL;
+}
+
+ae_conv_pass ae_conv_pass_of(const ae_node *n)
+{
+    ae_conv_pass p = {.g = ae_conv_geom_load(n->iattr)};
+    const ae_tensor *x = &n->in[0]->value, *w = &n->in[1]->value;
+    p.x = x->data;
+    p.w = w->data;
+    p.b = n->n_in > 2 ? n->in[2]->value.data : NULL;
+    p.y = n->value.data;
+    p.col = n->aux;
+    p.filters = w->shape[0];
+    p.rows = (int)ae_conv_geom_rows(&p.g);
+    p.cols = (int)ae_conv_geom_cols(&p.g);
+    p.xs = ae_tensor_row_size(x);
+    p.ys = ae_tensor_row_size(&n->value);
+    p.col_size = (size_t)p.rows * (size_t)p.cols;
+    return p;
+}
+
+float *ae_conv_pass_dw(const ae_conv_pass *p, int worker)
+{
+    return p->dw ? ae_parallel_acc(p->dw, p->dw_partials, worker,
+                                   (size_t)p->filters * (size_t)p->rows)
+                 : NULL;
 }

@@ -56,4 +56,27 @@ bool ae_conv_check_operands(ae_tape *t, const char *op, const ae_node *x, const 
                             const ae_node *b, int w_in_axis, int stride_h, int stride_w,
                             ae_padding padding);
 
+/* One pass of conv2d or conv2d_transpose over a batch, shared by the workers that split it
+ * (ops/parallel.h): each takes a chunk of samples, column buffer col + worker·col_size and
+ * its own weight-gradient accumulator. filters = w's first axis: the output channels of the
+ * convolution the geometry describes (conv2d's; the transpose's adjoint conv2d's). */
+typedef struct ae_conv_pass {
+    ae_conv_geom g, f; /* f: conv2d's input gradient as a full convolution, when wf is set */
+    const float *x, *w, *b, *dy, *wf;
+    float *y, *col, *dw, *dw_partials, *dx;
+    int filters, rows, cols;
+    size_t xs, ys, col_size;
+} ae_conv_pass;
+
+/* Node attribute slot after the geometry: how many workers (and column buffers) the op has. */
+enum { AE_CONV_WORKERS_SLOT = AE_CONV_GEOM_INTS };
+
+/* Stores g and the worker count of a batch in y's attributes and allocates the workers'
+ * column buffers as y->aux (once, at record time, so replays do not grow the arena). */
+bool ae_conv_record_geometry(ae_tape *t, ae_node *y, const ae_conv_geom *g, int batch);
+/* The forward view of node n's pass (dy, dw, dx unset: backward fills them). */
+ae_conv_pass ae_conv_pass_of(const ae_node *n);
+/* The weight-gradient accumulator of a worker. */
+float *ae_conv_pass_dw(const ae_conv_pass *p, int worker);
+
 #endif

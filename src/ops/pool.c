@@ -3,16 +3,18 @@
 #include <stdint.h>
 
 #include "ops/im2col.h"
+#include "ops/parallel.h"
 
-static void maxpool_forward(ae_tape *t, ae_node *n)
+/* The planes of samples [first, last): threads take whole samples (ops/parallel.h). */
+static void forward_chunk(void *ctx, int worker, int first, int last)
 {
+    const ae_node *n = ctx;
     ae_conv_geom g = ae_conv_geom_load(n->iattr);
     const float *x = n->in[0]->value.data;
     float *y = n->value.data;
     int32_t *arg = n->aux;
-    size_t planes = (size_t)n->value.shape[0] * (size_t)g.c;
     size_t in_plane = (size_t)g.h * g.w, out_plane = (size_t)g.oh * g.ow;
-    for (size_t p = 0; p < planes; p++) {
+    for (size_t p = (size_t)first * (size_t)g.c; p < (size_t)last * (size_t)g.c; p++) {
         const float *xp = x + p * in_plane;
         float *yp = y + p * out_plane;
         int32_t *ap = arg + p * out_plane;
@@ -43,19 +45,36 @@ static void maxpool_forward(ae_tape *t, ae_node *n)
     }
 }
 
+static void maxpool_forward(ae_tape *t, ae_node *n)
+{
+    int batch = n->value.shape[0];
+    ae_parallel_chunks(batch, ae_parallel_workers(batch), forward_chunk, n);
+}
+
+typedef struct pool_grad {
+    const ae_node *n;
+    float *dx;
+} pool_grad;
+
+/* Each window's gradient goes to its argmax, inside the same sample's plane. */
+static void backward_chunk(void *ctx, int worker, int first, int last)
+{
+    const pool_grad *pg = ctx;
+    ae_conv_geom g = ae_conv_geom_load(pg->n->iattr);
+    const float *dy = pg->n->grad;
+    const int32_t *arg = pg->n->aux;
+    size_t in_plane = (size_t)g.h * g.w, out_plane = (size_t)g.oh * g.ow;
+    for (size_t p = (size_t)first * (size_t)g.c; p < (size_t)last * (size_t)g.c; p++)
+        for (size_t i = 0; i < out_plane; i++)
+            pg->dx[p * in_plane + (size_t)arg[p * out_plane + i]] += dy[p * out_plane + i];
+}
+
 static void maxpool_backward(ae_tape *t, ae_node *n)
 {
-    ae_conv_geom g = ae_conv_geom_load(n->iattr);
-    float *dx = ae_tape_grad(t, n->in[0]);
-    if (!dx)
-        return;
-    const float *dy = n->grad;
-    const int32_t *arg = n->aux;
-    size_t planes = (size_t)n->value.shape[0] * (size_t)g.c;
-    size_t in_plane = (size_t)g.h * g.w, out_plane = (size_t)g.oh * g.ow;
-    for (size_t p = 0; p < planes; p++)
-        for (size_t i = 0; i < out_plane; i++)
-            dx[p * in_plane + (size_t)arg[p * out_plane + i]] += dy[p * out_plane + i];
+    pool_grad pg = {n, ae_tape_grad(t, n->in[0])};
+    int batch = n->value.shape[0];
+    if (pg.dx)
+        ae_parallel_chunks(batch, ae_parallel_workers(batch), backward_chunk, &pg);
 }
 
 static const ae_op_def op_maxpool = {"maxpool2d", maxpool_forward, maxpool_backward};

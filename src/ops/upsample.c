@@ -3,16 +3,19 @@
 #include <string.h>
 
 #include "ops/conv.h"
+#include "ops/parallel.h"
 
 enum { UP_FY, UP_FX };
 
-static void upsample_forward(ae_tape *t, ae_node *n)
+/* The planes of samples [first, last): threads take whole samples (ops/parallel.h). */
+static void forward_chunk(void *ctx, int worker, int first, int last)
 {
+    const ae_node *n = ctx;
     const ae_tensor *x = &n->in[0]->value;
     int fy = n->iattr[UP_FY], fx = n->iattr[UP_FX];
     int h = x->shape[2], w = x->shape[3], ow = w * fx;
-    size_t planes = (size_t)x->shape[0] * (size_t)x->shape[1];
-    for (size_t p = 0; p < planes; p++)
+    size_t channels = (size_t)x->shape[1];
+    for (size_t p = (size_t)first * channels; p < (size_t)last * channels; p++)
         for (int iy = 0; iy < h; iy++) {
             const float *src = x->data + (p * (size_t)h + (size_t)iy) * (size_t)w;
             float *dst = n->value.data + (p * (size_t)h + (size_t)iy) * (size_t)fy * (size_t)ow;
@@ -24,17 +27,27 @@ static void upsample_forward(ae_tape *t, ae_node *n)
         }
 }
 
-/* Each input cell fed an fy×fx block: its gradient is the block's sum. */
-static void upsample_backward(ae_tape *t, ae_node *n)
+static void upsample_forward(ae_tape *t, ae_node *n)
 {
-    ae_node *xn = n->in[0];
-    float *dx = ae_tape_grad(t, xn);
-    if (!dx)
-        return;
+    int batch = n->value.shape[0];
+    ae_parallel_chunks(batch, ae_parallel_workers(batch), forward_chunk, n);
+}
+
+typedef struct upsample_grad {
+    const ae_node *n;
+    float *dx;
+} upsample_grad;
+
+/* Each input cell fed an fy×fx block: its gradient is the block's sum. */
+static void backward_chunk(void *ctx, int worker, int first, int last)
+{
+    const upsample_grad *ug = ctx;
+    const ae_node *n = ug->n, *xn = n->in[0];
+    float *dx = ug->dx;
     int fy = n->iattr[UP_FY], fx = n->iattr[UP_FX];
     int h = xn->value.shape[2], w = xn->value.shape[3], ow = w * fx;
-    size_t planes = (size_t)xn->value.shape[0] * (size_t)xn->value.shape[1];
-    for (size_t p = 0; p < planes; p++)
+    size_t channels = (size_t)xn->value.shape[1];
+    for (size_t p = (size_t)first * channels; p < (size_t)last * channels; p++)
         for (int iy = 0; iy < h; iy++) {
             float *d = dx + (p * (size_t)h + (size_t)iy) * (size_t)w;
             const float *g = n->grad + (p * (size_t)h + (size_t)iy) * (size_t)fy * (size_t)ow;
@@ -46,6 +59,14 @@ static void upsample_backward(ae_tape *t, ae_node *n)
                     d[ix] += s;
                 }
         }
+}
+
+static void upsample_backward(ae_tape *t, ae_node *n)
+{
+    upsample_grad ug = {n, ae_tape_grad(t, n->in[0])};
+    int batch = n->value.shape[0];
+    if (ug.dx)
+        ae_parallel_chunks(batch, ae_parallel_workers(batch), backward_chunk, &ug);
 }
 
 static const ae_op_def op_upsample = {"upsample2d", upsample_forward, upsample_backward};
