@@ -155,12 +155,13 @@ ae_node *ae_tape_view(ae_tape *t, const ae_op_def *op, ae_node *x, int ndim, con
 {
     if (!x || t->failed)
         return NULL;
-    ae_node *n = ae_tape_record(t, op, &x, 1, ndim, shape, x->value.data + offset);
-    if (!n)
-        return NULL;
-    if (offset + n->value.size > x->value.size)
+    ae_tensor want = {0};
+    if (ae_tensor_set_shape(&want, ndim, shape) &&
+        (offset > x->value.size || want.size > x->value.size - offset))
         return ae_tape_fail(t, AE_ERR_INTERNAL, "%s: view past the end of its input", op->name);
-    n->view_of = x;
+    ae_node *n = ae_tape_record(t, op, &x, 1, ndim, shape, x->value.data + offset);
+    if (n)
+        n->view_of = x;
     return n;
 }
 
