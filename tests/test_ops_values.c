@@ -338,9 +338,9 @@ Test(ops_values, gaussian_noise_statistics_and_clip)
 Test(ops_values, shape_errors_name_the_op)
 {
     float d[24] = {0};
-    const char *want[] = {"bias_add", "add", "mul", "sum", "reshape", "mse", "bce_logits",
-                          "dropout", "kl_sparsity"};
-    for (int i = 0; i < 9; i++) {
+    const char *want[] = {"bias_add", "add",     "mul",         "sum",        "reshape",
+                          "mse",      "bce_logits", "dropout", "kl_sparsity", "matmul_add"};
+    for (int i = 0; i < 10; i++) {
         ae_tape_reset(&tape);
         ae_node *x23 = leaf(d, 2, 3, false), *x32 = leaf(d, 3, 2, false), *b2 = leaf(d, 0, 2, false);
         ae_rng r = ae_rng_stream(0, AE_RNG_DROPOUT, 0, 0);
@@ -354,7 +354,8 @@ Test(ops_values, shape_errors_name_the_op)
         case 5: y = ae_mse_loss(&tape, x23, x32, AE_REDUCE_MEAN); break;
         case 6: y = ae_bce_logits_loss(&tape, x23, b2, AE_REDUCE_MEAN); break;
         case 7: y = ae_dropout(&tape, x23, 1.5f, &r); break;
-        default: y = ae_kl_sparsity(&tape, x23, 1.0f); break;
+        case 8: y = ae_kl_sparsity(&tape, x23, 1.0f); break;
+        default: y = ae_matmul_add(&tape, x23, x32, x32, false, false); break; /* addend not 2×2 */
         }
         cr_assert_null(y, "%s accepted a bad input", want[i]);
         cr_assert(tape.failed);

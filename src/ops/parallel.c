@@ -19,10 +19,12 @@ static void *run_chunk(void *arg)
 
 int ae_parallel_workers(int n)
 {
-    int threads = openblas_get_num_threads();
-    if (threads > AE_MAX_WORKERS)
-        threads = AE_MAX_WORKERS;
-    return threads < n ? (threads > 1 ? threads : 1) : (n > 1 ? n : 1);
+    int workers = openblas_get_num_threads();
+    if (workers > AE_MAX_WORKERS)
+        workers = AE_MAX_WORKERS;
+    if (workers > n)
+        workers = n;
+    return workers > 1 ? workers : 1;
 }
 
 void ae_parallel_chunks(int n, int workers, ae_chunk_fn fn, void *ctx)
